@@ -43,7 +43,7 @@ interface ErpErrorInit {
   excType: string | null;
   messages: readonly ServerMessage[];
   exception: string | null;
-  request: ErpRequestInfo;
+  endpoint: ErpRequestInfo;
   attempts?: number;
   cause?: unknown;
 }
@@ -57,7 +57,11 @@ export abstract class ErpError extends Error {
   readonly messages: readonly ServerMessage[];
   /** Frappe's one-line `exception` ("frappe.exceptions.MandatoryError: ..."), when sent. */
   readonly exception: string | null;
-  readonly request: ErpRequestInfo;
+  /**
+   * The request's method and path. Not named `request`: the shared logger redacts `err.request`
+   * (where HTTP libraries keep headers), and this one is worth seeing in the logs.
+   */
+  readonly endpoint: ErpRequestInfo;
   /** How many HTTP attempts were made before giving up (1 when the error was not retried). */
   attempts: number;
   /** Whether repeating the same request later may succeed. */
@@ -70,7 +74,7 @@ export abstract class ErpError extends Error {
     this.excType = init.excType;
     this.messages = init.messages;
     this.exception = init.exception;
-    this.request = init.request;
+    this.endpoint = init.endpoint;
     this.attempts = init.attempts ?? 1;
   }
 
@@ -81,7 +85,7 @@ export abstract class ErpError extends Error {
       message: this.message,
       status: this.status,
       excType: this.excType,
-      request: this.request,
+      endpoint: this.endpoint,
       attempts: this.attempts,
       isRetryable: this.isRetryable,
     };
@@ -404,7 +408,7 @@ export interface ErpHttpAnswer {
 }
 
 export interface MapErrorContext {
-  request: ErpRequestInfo;
+  endpoint: ErpRequestInfo;
   /** What the request was about, for the message: "Item SRV-X", "a new Sales Invoice". */
   subject: string;
   /** Whether the request was a write that may not be repeated blindly (for `outcomeUnknown`). */
@@ -429,7 +433,7 @@ export function errorFromResponse(answer: ErpHttpAnswer, context: MapErrorContex
       (text): text is string => text !== null && text !== '',
     ) ?? `${excType ?? 'HTTP error'} (HTTP ${status})`,
   );
-  const base = { status, excType, messages, exception, request: context.request };
+  const base = { status, excType, messages, exception, endpoint: context.endpoint };
   const subject = context.subject;
 
   if (status === 429 || excType === 'TooManyRequestsError' || excType === 'RateLimitExceededError') {

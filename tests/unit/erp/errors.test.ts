@@ -93,7 +93,7 @@ function mapRecording(recording: Recording, subject = 'the request'): ErpError {
   return errorFromResponse(
     { status: response.status, headers: { 'content-type': response.headers['content-type'] }, body: response.body },
     {
-      request: { method: request.method, path: request.path },
+      endpoint: { method: request.method, path: request.path },
       subject,
       isWrite: request.method !== 'GET',
       retryAfterMs: null,
@@ -122,7 +122,7 @@ describe('every recorded error response', () => {
     expect(error.name).toBe(expected.cls.name);
     expect(error.status).toBe(recording.response.status);
     expect(error.excType).toBe(excType);
-    expect(error.request).toEqual({ method: recording.request.method, path: recording.request.path });
+    expect(error.endpoint).toEqual({ method: recording.request.method, path: recording.request.path });
     expect(error.messages).toHaveLength(recordedMessageCount(recording.response.body));
     expect(error.isRetryable).toBe(false);
     for (const message of error.messages) expect(message.text).not.toMatch(/<\/?[a-z]+[^>]*>/i);
@@ -220,7 +220,7 @@ describe('statuses without a Frappe body', () => {
   const html = (status: number, headers: Record<string, string> = {}): ErpError =>
     errorFromResponse(
       { status, headers, body: undefined },
-      { request, subject: 'a new Sales Invoice', isWrite: true, retryAfterMs: null },
+      { endpoint: request, subject: 'a new Sales Invoice', isWrite: true, retryAfterMs: null },
     );
 
   it.each([502, 504])('%i from a gateway is unavailability whose write outcome is unknown', (status) => {
@@ -240,7 +240,7 @@ describe('statuses without a Frappe body', () => {
   it('a GET is never of unknown outcome', () => {
     const error = errorFromResponse(
       { status: 504, headers: {}, body: undefined },
-      { request: { method: 'GET', path: '/api/resource/Item' }, subject: 'the Item list', isWrite: false, retryAfterMs: null },
+      { endpoint: { method: 'GET', path: '/api/resource/Item' }, subject: 'the Item list', isWrite: false, retryAfterMs: null },
     );
     expect(asClass(error, ErpUnavailableError).outcomeUnknown).toBe(false);
   });
@@ -248,7 +248,7 @@ describe('statuses without a Frappe body', () => {
   it('429 is rate limiting carrying the wait it was given', () => {
     const error = errorFromResponse(
       { status: 429, headers: { 'retry-after': '3' }, body: undefined },
-      { request, subject: 'a new Sales Invoice', isWrite: true, retryAfterMs: 3000 },
+      { endpoint: request, subject: 'a new Sales Invoice', isWrite: true, retryAfterMs: 3000 },
     );
     expect(error).toBeInstanceOf(ErpRateLimitedError);
     expect(asClass(error, ErpRateLimitedError).retryAfterMs).toBe(3000);
@@ -259,7 +259,7 @@ describe('statuses without a Frappe body', () => {
   it("Frappe's per-endpoint RateLimitExceededError (417) is rate limiting not worth repeating soon", () => {
     const error = errorFromResponse(
       { status: 417, headers: {}, body: { exc_type: 'RateLimitExceededError' } },
-      { request, subject: 'a member login', isWrite: true, retryAfterMs: null },
+      { endpoint: request, subject: 'a member login', isWrite: true, retryAfterMs: null },
     );
     expect(error).toBeInstanceOf(ErpRateLimitedError);
     expect(error.isRetryable).toBe(false);

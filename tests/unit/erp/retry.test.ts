@@ -63,7 +63,7 @@ describe('mayRetry', () => {
   const errorFor = (status: number, method = 'POST'): ErpError =>
     errorFromResponse(
       { status, headers: {}, body: undefined },
-      { request: { method, path: '/api/resource/Sales Invoice' }, subject: 'x', isWrite: method !== 'GET', retryAfterMs: null },
+      { endpoint: { method, path: '/api/resource/Sales Invoice' }, subject: 'x', isWrite: method !== 'GET', retryAfterMs: null },
     );
 
   it.each([
