@@ -265,6 +265,17 @@ export class FrappeAdapter implements ErpPort {
         limitStart,
         limitPageLength: pageSize,
       });
+      if (page.length > pageSize) {
+        // A server that ignores paging would make this loop forever, repeating rows.
+        throw new ErpInvalidResponseError({
+          message: `ERP answered ${page.length} rows of ${doctype} for a page of ${pageSize}; it ignores limit_page_length`,
+          status: 200,
+          excType: null,
+          messages: [],
+          exception: null,
+          endpoint: { method: 'GET', path: resourcePath(doctype) },
+        });
+      }
       rows.push(...page);
       if (page.length < pageSize) return rows;
     }

@@ -347,6 +347,13 @@ describe('listAll', () => {
     expect(server.requests.map((r) => r.query.get('limit_start'))).toEqual(['0', '20', '40']);
     expect(server.requests.every((r) => r.query.get('order_by') === 'modified desc, name asc')).toBe(true);
   });
+
+  it('stops with an error when the ERP ignores the page length', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => ({ name: `C${i}` }));
+    const { adapter, server } = await harness(() => ({ status: 200, body: { data: names } }));
+    await expect(adapter.listAll('Customer', { pageSize: 20 })).rejects.toThrow('it ignores limit_page_length');
+    expect(server.requests).toHaveLength(1);
+  });
 });
 
 describe('verifyUserCredentials', () => {
