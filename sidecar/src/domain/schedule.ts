@@ -1,0 +1,133 @@
+import { publicHoliday } from './holidays';
+import type { Place, Resource } from './resource';
+import type { Bilingual } from './text';
+import {
+  formatClock,
+  instantOfLocalTime,
+  MINUTE_MS,
+  subtractIntervals,
+  zoneDaysOverlapping,
+  type Instant,
+  type Interval,
+  type Weekday,
+} from './time';
+
+/**
+ * When a resource is open: its weekly opening hours laid on the calendar of its zone, minus
+ * closures and (where the place closes on them) public holidays; and the slot grid inside.
+ *
+ * The grid: slots are `slotMinutes` long, laid in real time from the opening of each weekly window
+ * (its anchor). A window that is not a whole number of slots leaves its last, partial slot unused. A
+ * closure cuts slots out but does not move the grid. A window that spans a daylight-saving change
+ * keeps equal-length slots.
+ */
+export interface Window extends Interval {
+  /** Opening instant of the weekly window this piece belongs to: the origin of its slot grid. */
+  readonly anchor: Instant;
+}
+
+export interface ClosedInterval extends Interval {
+  readonly kind: 'closure' | 'holiday';
+  readonly label: Bilingual;
+}
+
+/** The weekly opening windows (before closures and holidays) of the local days overlapping `range`. */
+export function weeklyWindows(resource: Resource, range: Interval): Window[] {
+  const zone = resource.timeZone;
+  const windows: Window[] = [];
+  for (const day of zoneDaysOverlapping(zone, range)) {
+    const spans = resource.compiled.opening[day.weekday] ?? [];
+    for (const [from, to] of spans) {
+      const start = instantOfLocalTime(zone, day, from);
+      const end = instantOfLocalTime(zone, day, to);
+      if (end > start) windows.push({ start, end, anchor: start });
+    }
+  }
+  return windows;
+}
+
+/** Closures and public holidays (when they close the place) overlapping `range`, sorted by start. */
+export function closedIntervals(resource: Resource, place: Place, range: Interval): ClosedInterval[] {
+  const closed: ClosedInterval[] = [];
+  for (const closure of resource.compiled.closures) {
+    if (closure.start >= range.end) break;
+    if (closure.end > range.start) {
+      closed.push({ start: closure.start, end: closure.end, kind: 'closure', label: { fr: closure.reason, en: closure.reason } });
+    }
+  }
+  if (place.holidaysClose) {
+    const calendar = { country: place.holidayCountry, subdivision: place.holidaySubdivision };
+    for (const day of zoneDaysOverlapping(resource.timeZone, range)) {
+      const name = publicHoliday(calendar, day.date);
+      if (name) closed.push({ start: day.start, end: day.end, kind: 'holiday', label: name });
+    }
+  }
+  return closed.sort((a, b) => a.start - b.start);
+}
+
+/** Where the resource is actually open within the local days overlapping `range`. */
+export function openWindows(resource: Resource, place: Place, range: Interval): Window[] {
+  const weekly = weeklyWindows(resource, range);
+  if (weekly.length === 0) return weekly;
+  const closed = closedIntervals(resource, place, { start: weekly[0]?.start ?? range.start, end: weekly[weekly.length - 1]?.end ?? range.end });
+  if (closed.length === 0) return weekly;
+  const holes = mergeClosed(closed);
+  const open: Window[] = [];
+  for (const window of weekly) {
+    for (const piece of subtractIntervals(window, holes)) open.push({ start: piece.start, end: piece.end, anchor: window.anchor });
+  }
+  return open;
+}
+
+function mergeClosed(closed: readonly ClosedInterval[]): Interval[] {
+  const merged: Interval[] = [];
+  for (const c of closed) {
+    const last = merged[merged.length - 1];
+    if (last && c.start <= last.end) merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, c.end) };
+    else merged.push({ start: c.start, end: c.end });
+  }
+  return merged;
+}
+
+/**
+ * Calls `visit` for every whole slot of `windows` whose start lies in [from, to), in order. Kept as a
+ * visitor so the availability sweep allocates nothing per slot it rejects.
+ */
+export function forEachSlot(
+  windows: readonly Window[],
+  slotMinutes: number,
+  from: Instant,
+  to: Instant,
+  visit: (start: Instant, end: Instant) => void,
+): void {
+  const slotMs = slotMinutes * MINUTE_MS;
+  for (const window of windows) {
+    if (window.end <= from || window.start >= to) continue;
+    const lowest = Math.max(window.start, from);
+    let start = window.anchor + Math.ceil((lowest - window.anchor) / slotMs) * slotMs;
+    while (start + slotMs <= window.end && start < to) {
+      visit(start, start + slotMs);
+      start += slotMs;
+    }
+  }
+}
+
+/** Whether `instant` is on the slot grid of `window`. */
+export function onGrid(window: Window, instant: Instant, slotMinutes: number): boolean {
+  return (instant - window.anchor) % (slotMinutes * MINUTE_MS) === 0;
+}
+
+/** "08:00–12:00, 14:00–18:00" for a weekday, or "" when closed all day. */
+export function openingHoursText(resource: Resource, weekday: Weekday): string {
+  return (resource.compiled.opening[weekday] ?? []).map(([from, to]) => `${formatClock(from)}–${formatClock(to)}`).join(', ');
+}
+
+/** Milliseconds of `interval` that fall inside `windows` (windows sorted, not overlapping). */
+export function timeInside(windows: readonly Interval[], interval: Interval): number {
+  let total = 0;
+  for (const window of windows) {
+    if (window.start >= interval.end) break;
+    total += Math.max(0, Math.min(window.end, interval.end) - Math.max(window.start, interval.start));
+  }
+  return total;
+}
