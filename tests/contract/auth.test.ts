@@ -1,0 +1,4 @@
+import { auth } from './cases/auth';
+import { contractSuite } from './suite';
+
+contractSuite(auth);

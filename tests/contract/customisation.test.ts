@@ -1,0 +1,4 @@
+import { customisation } from './cases/customisation';
+import { contractSuite } from './suite';
+
+contractSuite(customisation);

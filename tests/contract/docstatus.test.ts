@@ -1,0 +1,4 @@
+import { docstatus } from './cases/docstatus';
+import { contractSuite } from './suite';
+
+contractSuite(docstatus);

@@ -1,0 +1,4 @@
+import { lists } from './cases/lists';
+import { contractSuite } from './suite';
+
+contractSuite(lists);

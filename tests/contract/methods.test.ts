@@ -1,0 +1,4 @@
+import { methods } from './cases/methods';
+import { contractSuite } from './suite';
+
+contractSuite(methods);

@@ -1,0 +1,4 @@
+import { payments } from './cases/payments';
+import { contractSuite } from './suite';
+
+contractSuite(payments);

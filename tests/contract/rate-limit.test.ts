@@ -1,0 +1,4 @@
+import { rateLimit } from './cases/rate-limit';
+import { contractSuite } from './suite';
+
+contractSuite(rateLimit);

@@ -1,0 +1,4 @@
+import { resources } from './cases/resources';
+import { contractSuite } from './suite';
+
+contractSuite(resources);

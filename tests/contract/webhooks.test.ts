@@ -1,0 +1,4 @@
+import { webhooks } from './cases/webhooks';
+import { contractSuite } from './suite';
+
+contractSuite(webhooks);
