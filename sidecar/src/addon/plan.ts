@@ -27,7 +27,7 @@ import {
  * a missing property in a definition means 0 or empty, as it does for bench.
  */
 
-export type Right = 'create' | 'write' | 'delete';
+export type Right = 'read' | 'create' | 'write' | 'delete';
 
 export interface Step {
   action: 'create' | 'update' | 'delete';
@@ -55,6 +55,7 @@ export interface Plan {
 export interface PermissionRow {
   role: string;
   permlevel: number;
+  read: boolean;
   create: boolean;
   write: boolean;
   delete: boolean;
@@ -67,6 +68,11 @@ export interface ErpSnapshot {
   userRoles: ReadonlySet<string> | 'all';
   /** Who may write the ERP DocTypes the installer writes; a DocType missing here is not checked. */
   permissions: ReadonlyMap<string, readonly PermissionRow[]>;
+  /**
+   * DocTypes the ERP refused to let the API user read, with the rights the installer would then
+   * need on them. With any, the snapshot is incomplete: the plan is only these refusals.
+   */
+  unreadable: ReadonlyMap<string, readonly Right[]>;
   /** Standard DocTypes the add-on links to, extends or watches, and whether the ERP has them. */
   standardDocTypes: ReadonlyMap<string, boolean>;
   /** Those of them that are child tables (Sales Invoice Item): Frappe lists them only through their parents. */
@@ -474,6 +480,7 @@ export function standardDocTypesNeeded(definitions: AddonDefinitions): string[] 
 
 export function planInstall(definitions: AddonDefinitions, target: InstallTarget, snapshot: ErpSnapshot): Plan {
   const plan: Plan = { steps: [], conflicts: [], notes: [] };
+  if (snapshot.unreadable.size > 0) return { ...plan, conflicts: unreadableLines(snapshot) };
 
   const missing = [...snapshot.standardDocTypes].filter(([, exists]) => !exists).map(([name]) => name);
   if (missing.length > 0) {
@@ -553,6 +560,19 @@ export function planInstall(definitions: AddonDefinitions, target: InstallTarget
   return plan;
 }
 
+function permissionLine(snapshot: ErpSnapshot, doctype: string, lacking: readonly Right[], needed: readonly Right[]): string {
+  const rows = (snapshot.permissions.get(doctype) ?? []).filter((row) => row.permlevel === 0);
+  const granting = [...new Set(rows.filter((row) => needed.every((right) => row[right])).map((row) => row.role))];
+  return (
+    `Permission missing: the API user ${snapshot.user} may not ${lacking.join(' or ')} ${doctype}` +
+    (granting.length > 0 ? `; give it one of these roles: ${granting.join(', ')}.` : rows.length > 0 ? '; no role on this ERP may do that.' : '; give it the System Manager role.')
+  );
+}
+
+function unreadableLines(snapshot: ErpSnapshot): string[] {
+  return [...snapshot.unreadable].map(([doctype, needed]) => permissionLine(snapshot, doctype, ['read'], ['read', ...needed]));
+}
+
 /** The rights the steps need that the API user's roles do not give, one line per DocType. */
 export function missingPermissions(steps: readonly Step[], snapshot: ErpSnapshot): string[] {
   if (snapshot.userRoles === 'all') return [];
@@ -570,12 +590,7 @@ export function missingPermissions(steps: readonly Step[], snapshot: ErpSnapshot
     if (!rows) continue;
     const levelZero = rows.filter((row) => row.permlevel === 0);
     const lacking = [...rights].filter((right) => !levelZero.some((row) => row[right] && roles.has(row.role)));
-    if (lacking.length === 0) continue;
-    const granting = [...new Set(levelZero.filter((row) => lacking.every((right) => row[right])).map((row) => row.role))];
-    lines.push(
-      `Permission missing: the API user ${snapshot.user} may not ${lacking.join(' or ')} ${doctype}` +
-        (granting.length > 0 ? `; give it one of these roles: ${granting.join(', ')}.` : '; no role on this ERP may do that.'),
-    );
+    if (lacking.length > 0) lines.push(permissionLine(snapshot, doctype, lacking, lacking));
   }
   return lines;
 }
@@ -599,6 +614,7 @@ export interface UninstallOptions {
 
 export function planUninstall(definitions: AddonDefinitions, options: UninstallOptions, snapshot: UninstallSnapshot): Plan {
   const plan: Plan = { steps: [], conflicts: [], notes: [] };
+  if (snapshot.unreadable.size > 0) return { ...plan, conflicts: unreadableLines(snapshot) };
 
   const held: string[] = [];
   for (const [doctype, count] of snapshot.recordCounts) if (count > 0) held.push(`${doctype} holds ${String(count)} record${count > 1 ? 's' : ''}`);

@@ -29,6 +29,7 @@ function emptyErp(overrides: Partial<ErpSnapshot> = {}): ErpSnapshot {
     user: 'Administrator',
     userRoles: 'all',
     permissions: new Map(),
+    unreadable: new Map(),
     standardDocTypes: new Map(standardDocTypesNeeded(definitions).map((name) => [name, true])),
     childTables: new Set(['Sales Invoice Item']),
     moduleDefs: new Map(),
@@ -300,12 +301,12 @@ describe('install plan on an ERP that has the add-on', () => {
 describe('install plan checks before it writes', () => {
   const rows = (doctype: string): PermissionRow[] =>
     ({
-      DocType: [{ role: 'System Manager', permlevel: 0, create: true, write: true, delete: true }],
+      DocType: [{ role: 'System Manager', permlevel: 0, read: true, create: true, write: true, delete: true }],
       UOM: [
-        { role: 'Item Manager', permlevel: 0, create: true, write: true, delete: true },
-        { role: 'Stock User', permlevel: 0, create: false, write: false, delete: false },
+        { role: 'Item Manager', permlevel: 0, read: true, create: true, write: true, delete: true },
+        { role: 'Stock User', permlevel: 0, read: true, create: false, write: false, delete: false },
       ],
-      Webhook: [{ role: 'System Manager', permlevel: 0, create: true, write: true, delete: true }],
+      Webhook: [{ role: 'System Manager', permlevel: 0, read: true, create: true, write: true, delete: true }],
     })[doctype] ?? [];
 
   it('names each right the API user lacks and the roles that would give it', () => {
@@ -317,6 +318,18 @@ describe('install plan checks before it writes', () => {
     expect(planInstall(definitions, target, erp).conflicts).toEqual([
       'Permission missing: the API user api@lab.example may not create UOM; give it one of these roles: Item Manager.',
     ]);
+  });
+
+  it('asks for the roles that let it read what it must compare, and plans nothing without them', () => {
+    const erp = emptyErp({
+      user: 'api@lab.example',
+      userRoles: new Set(['System Manager']),
+      permissions: new Map(['DocType', 'UOM', 'Webhook'].map((doctype) => [doctype, rows(doctype)])),
+      unreadable: new Map([['UOM', ['create']]]),
+    });
+    const plan = planInstall(definitions, target, erp);
+    expect(plan.conflicts).toEqual(['Permission missing: the API user api@lab.example may not read UOM; give it one of these roles: Item Manager.']);
+    expect(plan.steps).toEqual([]);
   });
 
   it('does not ask for rights that nothing to do needs', () => {

@@ -1,0 +1,146 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, DEFAULT_SECRETS_FILE, loadConfig, type Config, type Env } from '../config';
+
+/**
+ * Where `erp:install` and `erp:uninstall` find the ERP and the sidecar: flags first, then the
+ * environment (ERP_URL, ERP_API_KEY, ERP_API_SECRET, SIDECAR_PUBLIC_URL), then the sidecar's
+ * configuration (creneau.config.json or the variables it reads). Every missing setting is named.
+ */
+
+export interface InstallerCliSettings {
+  erp: { url: string; apiKey: string; apiSecret: string; timeoutMs: number };
+  place: string;
+  /** Empty for uninstall, which needs no sidecar. */
+  sidecarUrl: string;
+  secretsFile: string;
+  module: string;
+  dryRun: boolean;
+  force: boolean;
+  rotateSecret: boolean;
+  verbose: boolean;
+}
+
+export type CliParse = { help: true; usage: string } | { help: false; settings: InstallerCliSettings } | { help: false; problems: string[]; usage: string };
+
+const COMMON_USAGE = `  --url URL            the ERP site (default: ERP_URL, or the configuration)
+  --api-key KEY        API key of the ERP user (default: ERP_API_KEY)
+  --api-secret SECRET  its API secret (default: ERP_API_SECRET)
+  --place ID           the place whose ERP this is (default: the configuration's only place, or "default")
+  --config FILE        the sidecar's configuration file (default: CRENEAU_CONFIG, ./creneau.config.json)
+  --secrets-file FILE  where the webhook secret is kept (default: .creneau/secrets.json)
+  --module NAME        Module Def for the add-on's DocTypes: Creneau (default) or Custom
+  --dry-run            print the difference, write nothing
+  --verbose            log every ERP request (to stderr)
+  --help`;
+
+export function installUsage(): string {
+  return `Usage: npm run erp:install -- [options]
+Creates or updates, over REST, the add-on's DocTypes, Custom Fields, role, units and Webhooks.
+  --sidecar-url URL    where the ERP reaches the sidecar (default: SIDECAR_PUBLIC_URL, or the configuration's public URL)
+  --rotate-secret      give the Webhooks a new secret
+${COMMON_USAGE}`;
+}
+
+export function uninstallUsage(): string {
+  return `Usage: npm run erp:uninstall -- [options]
+Removes what erp:install created; refuses while the add-on's DocTypes hold records.
+  --force              delete those records too
+${COMMON_USAGE}`;
+}
+
+const HTTP_URL = /^https?:\/\/[^\s/]+/;
+
+export function parseInstallerArgs(argv: readonly string[], env: Env, command: 'install' | 'uninstall', cwd = process.cwd()): CliParse {
+  const usage = command === 'install' ? installUsage() : uninstallUsage();
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: 'string' },
+        'api-key': { type: 'string' },
+        'api-secret': { type: 'string' },
+        'sidecar-url': { type: 'string' },
+        place: { type: 'string' },
+        config: { type: 'string' },
+        'secrets-file': { type: 'string' },
+        module: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+        'rotate-secret': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    return { help: false, problems: [(error as Error).message], usage };
+  }
+  if (values.help === true) return { help: true, usage };
+  const flag = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
+  const fromEnv = (name: string): string | undefined => {
+    const value = env[name];
+    return value !== undefined && value.trim() !== '' ? value.trim() : undefined;
+  };
+  const problems: string[] = [];
+  if (command === 'install' && values.force === true) problems.push('--force is an option of erp:uninstall');
+  if (command === 'uninstall' && (flag('sidecar-url') !== undefined || values['rotate-secret'] === true)) {
+    problems.push('--sidecar-url and --rotate-secret are options of erp:install');
+  }
+
+  // The configuration fills what neither flags nor variables give; it may well not exist.
+  let config: Config | undefined;
+  let configProblems: string[] = [];
+  try {
+    config = loadConfig({ env, cwd, ...(flag('config') ? { file: flag('config') } : {}) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    configProblems = error.problems;
+  }
+  const placeId = flag('place') ?? (config?.places.length === 1 ? config.places[0]?.id : undefined) ?? fromEnv('PLACE_ID') ?? 'default';
+  const place = config?.places.find((candidate) => candidate.id === placeId);
+  if (config && config.places.length > 1 && !place) {
+    // Its ERP settings would all be reported missing: the one mistake is the place.
+    return { help: false, problems: [`--place: "${placeId}" is not one of the configured places (${config.places.map((candidate) => candidate.id).join(', ')})`], usage };
+  }
+
+  const url = flag('url') ?? fromEnv('ERP_URL') ?? place?.erp.url;
+  const apiKey = flag('api-key') ?? fromEnv('ERP_API_KEY') ?? place?.erp.apiKey;
+  const apiSecret = flag('api-secret') ?? fromEnv('ERP_API_SECRET') ?? place?.erp.apiSecret;
+  const sidecarUrl = command === 'install' ? (flag('sidecar-url') ?? fromEnv('SIDECAR_PUBLIC_URL') ?? config?.http.publicUrl) : '';
+  const module = flag('module') ?? 'Creneau';
+
+  if (url === undefined) problems.push('ERP URL missing: pass --url or set ERP_URL');
+  else if (!HTTP_URL.test(url)) problems.push(`--url: "${url}" is not an http:// or https:// URL`);
+  if (apiKey === undefined) problems.push('API key missing: pass --api-key or set ERP_API_KEY');
+  if (apiSecret === undefined) problems.push('API secret missing: pass --api-secret or set ERP_API_SECRET');
+  if (command === 'install') {
+    if (sidecarUrl === undefined) problems.push('Sidecar URL missing: pass --sidecar-url or set SIDECAR_PUBLIC_URL (the address the ERP can reach the sidecar at)');
+    else if (!HTTP_URL.test(sidecarUrl)) problems.push(`--sidecar-url: "${sidecarUrl}" is not an http:// or https:// URL`);
+  }
+  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(placeId)) problems.push(`--place: "${placeId}" must be lowercase letters, digits and dashes`);
+  if (!/^[A-Za-z][A-Za-z0-9 ]*$/.test(module)) problems.push(`--module: "${module}" is not a module name`);
+  if (problems.length > 0 && !config && configProblems.length > 0 && flag('config') !== undefined) problems.push(...configProblems);
+  if (problems.length > 0 || url === undefined || apiKey === undefined || apiSecret === undefined || sidecarUrl === undefined) {
+    return { help: false, problems, usage };
+  }
+  return {
+    help: false,
+    settings: {
+      erp: { url: url.replace(/\/+$/, ''), apiKey, apiSecret, timeoutMs: place?.erp.timeoutMs ?? 30_000 },
+      place: placeId,
+      sidecarUrl: sidecarUrl.replace(/\/+$/, ''),
+      secretsFile: resolve(cwd, flag('secrets-file') ?? fromEnv('CRENEAU_SECRETS_FILE') ?? config?.secretsFile ?? DEFAULT_SECRETS_FILE),
+      module,
+      dryRun: values['dry-run'] === true,
+      force: values.force === true,
+      rotateSecret: values['rotate-secret'] === true,
+      verbose: values.verbose === true,
+    },
+  };
+}
