@@ -36,14 +36,18 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
   };
   const redis = new Redis(url, redisOptions);
   // Without a listener ioredis prints unhandled 'error' events; failures are surfaced by connect() and by commands.
-  redis.on('error', () => undefined);
+  // The socket's own error (ECONNREFUSED...) says more than the "Connection is closed" connect() rejects with.
+  let socketError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    socketError = error;
+  });
   try {
     await redis.connect();
     await redis.ping();
     return redis;
   } catch (error) {
     redis.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = socketError?.message ?? (error instanceof Error ? error.message : String(error));
     throw new RedisUnavailableError(`No Redis answers at ${redactRedisUrl(url)} (${reason})`);
   }
 }
