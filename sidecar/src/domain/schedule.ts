@@ -89,10 +89,13 @@ function mergeClosed(closed: readonly ClosedInterval[]): Interval[] {
   return merged;
 }
 
-/**
- * Calls `visit` for every whole slot of `windows` whose start lies in [from, to), in order. Kept as a
- * visitor so the availability sweep allocates nothing per slot it rejects.
- */
+/** Start of the first slot of `window`'s grid that begins at or after `from`. */
+export function firstSlotStart(window: Window, slotMs: number, from: Instant): Instant {
+  const lowest = Math.max(window.start, from);
+  return window.anchor + Math.ceil((lowest - window.anchor) / slotMs) * slotMs;
+}
+
+/** Calls `visit` for every whole slot of `windows` whose start lies in [from, to), in order. */
 export function forEachSlot(
   windows: readonly Window[],
   slotMinutes: number,
@@ -103,11 +106,8 @@ export function forEachSlot(
   const slotMs = slotMinutes * MINUTE_MS;
   for (const window of windows) {
     if (window.end <= from || window.start >= to) continue;
-    const lowest = Math.max(window.start, from);
-    let start = window.anchor + Math.ceil((lowest - window.anchor) / slotMs) * slotMs;
-    while (start + slotMs <= window.end && start < to) {
+    for (let start = firstSlotStart(window, slotMs, from); start + slotMs <= window.end && start < to; start += slotMs) {
       visit(start, start + slotMs);
-      start += slotMs;
     }
   }
 }

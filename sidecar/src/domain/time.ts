@@ -103,6 +103,8 @@ export interface ZoneDay {
   readonly weekday: Weekday;
   readonly start: Instant;
   readonly end: Instant;
+  /** The following date, kept so walking through days does no date arithmetic. */
+  readonly nextDate: LocalDate;
 }
 
 /*
@@ -126,33 +128,51 @@ export function zoneDay(zone: string, date: LocalDate): ZoneDay {
   const key = `${zone}|${date}`;
   const cached = zoneDayCache.get(key);
   if (cached) return cached;
+  const nextDate = addDays(date, 1);
   const day: ZoneDay = {
     date,
     weekday: weekdayOf(date),
     start: localMidnight(zone, date),
-    end: localMidnight(zone, addDays(date, 1)),
+    end: localMidnight(zone, nextDate),
+    nextDate,
   };
   if (zoneDayCache.size >= ZONE_DAY_CACHE_LIMIT) zoneDayCache.clear();
   zoneDayCache.set(key, day);
   return day;
 }
 
+// A query asks the date of the same "now" for each of its resources: remember the last answer per zone.
+const lastLocalDate = new Map<string, { instant: Instant; date: LocalDate }>();
+
 /** The local date of an instant in a zone. */
 export function localDateOf(instant: Instant, zone: string): LocalDate {
+  const last = lastLocalDate.get(zone);
+  if (last?.instant === instant) return last.date;
   const date = DateTime.fromMillis(instant, { zone }).toISODate();
   if (date === null) throw new RangeError(`instant ${instant} cannot be shown in time zone "${zone}"`);
+  if (lastLocalDate.size > 64) lastLocalDate.clear();
+  lastLocalDate.set(zone, { instant, date });
   return date;
 }
 
+// Every resource of a query walks the same days of the same zone: the last few walks are kept.
+const daysCache = new Map<string, readonly ZoneDay[]>();
+const DAYS_CACHE_LIMIT = 256;
+
 /** The local days of a zone that overlap an interval, in order. */
-export function zoneDaysOverlapping(zone: string, interval: Interval): ZoneDay[] {
+export function zoneDaysOverlapping(zone: string, interval: Interval): readonly ZoneDay[] {
   if (interval.end <= interval.start) return [];
+  const key = `${zone}|${interval.start}|${interval.end}`;
+  const cached = daysCache.get(key);
+  if (cached) return cached;
   const days: ZoneDay[] = [];
   let day = zoneDay(zone, localDateOf(interval.start, zone));
   while (day.start < interval.end) {
     if (day.end > interval.start) days.push(day);
-    day = zoneDay(zone, addDays(day.date, 1));
+    day = zoneDay(zone, day.nextDate);
   }
+  if (daysCache.size >= DAYS_CACHE_LIMIT) daysCache.clear();
+  daysCache.set(key, days);
   return days;
 }
 

@@ -147,6 +147,21 @@ describe('availability of a seat pool', () => {
   });
 });
 
+describe('availability of a very large seat pool', () => {
+  it('counts more than a thousand seats at a time exactly', () => {
+    const hall = seatPool({ capacity: 3000 });
+    const result = one(hall, [
+      booking(hall, '2026-06-15 08:00', '2026-06-15 12:00', { seats: 1500 }),
+      booking(hall, '2026-06-15 10:00', '2026-06-15 14:00', { seats: 1200 }),
+      booking(hall, '2026-06-15 12:00', '2026-06-15 13:00', { seats: 299 }),
+    ]);
+    expect(freeAt(result, '2026-06-15 09:00')).toBe(1500);
+    expect(freeAt(result, '2026-06-15 10:00')).toBe(300);
+    expect(freeAt(result, '2026-06-15 12:00')).toBe(1501);
+    expect(freeAt(result, '2026-06-15 14:00')).toBe(3000);
+  });
+});
+
 describe('availability of several resources', () => {
   it('answers for each resource with its own bookings, grid and zone', () => {
     const a = resource({ id: 'a', slotMinutes: 60 });
