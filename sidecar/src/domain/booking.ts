@@ -5,13 +5,15 @@ import { formatDateTime } from './text';
 import { MINUTE_MS, type Instant } from './time';
 
 /**
- * The booking's life:
+ * The booking's life (see TRANSITIONS for who may do what):
  *
- *   requested ─submit─► pending_approval ─approve─► awaiting_payment ─payment─► confirmed ─check_in─► checked_in ─complete─► completed
- *        │                    │ reject                   │ hold_expired            │ no_show
- *        └───────── submit may skip approval and/or payment ──► confirmed        ▼
- *                           rejected                   expired                 no_show
- *   cancel: from requested, pending_approval, awaiting_payment, confirmed ─► cancelled
+ *   requested ──submit──► pending_approval ──approve──► awaiting_payment ──payment_received──► confirmed
+ *       │  (no approval needed: straight on)    │ reject        │ hold_expired                   │ check_in / no_show
+ *       └──────────────────────────────────────►│               ▼                                ▼
+ *                                            rejected        expired            checked_in ──complete──► completed
+ *                                                                                            no_show
+ *   Approval and payment are skipped when not needed: submit or approve lead to confirmed when
+ *   nothing is due now. cancel: from requested, pending_approval, awaiting_payment or confirmed.
  */
 export const BOOKING_STATUSES = [
   'requested',

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { centsSchema, percentOf, sumCents, type Cents } from './money';
 import { reason, type Reason } from './reasons';
 import { unitsOf, type ClockSpan, type Resource } from './resource';
-import { weeklyWindows } from './schedule';
+import { openingHoursText, weeklyWindows } from './schedule';
 import { countOf, formatDate, formatDuration, formatTime, type Bilingual, type Lang } from './text';
-import { HOUR_MS, instantOfLocalTime, MINUTE_MS, zoneDaysOverlapping, type Instant, type Interval, type LocalDate, type ZoneDay } from './time';
+import { HOUR_MS, instantOfLocalTime, MINUTE_MS, wallClock, zoneDaysOverlapping, type Instant, type Interval, type LocalDate, type ZoneDay } from './time';
 
 /**
  * What a booking costs: which units to sell (hours, half-days, days) and how many. The rates come
@@ -24,7 +24,8 @@ import { HOUR_MS, instantOfLocalTime, MINUTE_MS, zoneDaysOverlapping, type Insta
  * - A booking never costs more than a longer one on the same day would: if extending it would
  *   cost less, it is billed as that longer booking (and the explanation says so). This keeps the
  *   price from ever going down as a booking grows, whatever rates the price list holds.
- * - A unit without a price is not used; if no priced unit can cover the time, there is no quote.
+ * - A unit without a price is not used; if no priced unit can cover the time, there is no quote
+ *   (NO_PRICE), nor for a booking with no open time (OUTSIDE_OPENING_HOURS, END_BEFORE_START).
  */
 
 export interface UomNames {
@@ -373,8 +374,13 @@ export function quote(resource: Resource, prices: UnitPrices, request: QuoteRequ
   });
   const multiplier = unitsOf(resource, request.seats ?? 1);
   const zone = resource.timeZone;
-  const interval: Interval = { start: request.start, end: Math.max(request.start, request.end) };
+  if (!(request.end > request.start)) return { ok: false, reason: reason('END_BEFORE_START', {}) };
+  const interval: Interval = { start: request.start, end: request.end };
   const parts = dayParts(resource, interval);
+  // Only open time is billed; a booking with none is not a booking the rules would accept.
+  if (parts.length === 0) {
+    return { ok: false, reason: reason('OUTSIDE_OPENING_HOURS', { hours: openingHoursText(resource, wallClock(request.start, zone).weekday) }) };
+  }
 
   const totals: UnitCount = { day: 0, halfDay: 0, hour: 0 };
   const quoteParts: QuotePart[] = [];

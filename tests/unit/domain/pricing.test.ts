@@ -119,6 +119,13 @@ describe('units the price list lacks', () => {
     expect(result.reason.fr).toBe('Aucun tarif ne permet de facturer « SALLE-A » (unités tarifées : aucune)');
   });
 
+  it('refuses to quote an empty interval or one with no open time', () => {
+    const backwards = quote(resource(), PUBLIC, { start: at('2026-06-15 10:00'), end: at('2026-06-15 09:00') });
+    expect(backwards.ok ? '' : backwards.reason.code).toBe('END_BEFORE_START');
+    const sunday = quote(resource(), PUBLIC, { start: at('2026-06-14 10:00'), end: at('2026-06-14 12:00') });
+    expect(sunday.ok ? '' : sunday.reason.code).toBe('OUTSIDE_OPENING_HOURS');
+  });
+
   it('reads the place own UOM names', () => {
     const q = quote(
       resource(),
