@@ -157,7 +157,7 @@ export class Fixtures {
   }
 
   async catalogue(): Promise<Catalogue> {
-    const { rootItemGroup, company } = this.site.info;
+    const { rootItemGroup } = this.site.info;
     const groups = {
       Services: (await this.insert('Item Group', { item_group_name: this.unique('Services'), parent_item_group: rootItemGroup, is_group: 0 })).name,
       Products: (await this.insert('Item Group', { item_group_name: this.unique('Products'), parent_item_group: rootItemGroup, is_group: 0 })).name,
@@ -173,7 +173,6 @@ export class Fixtures {
         stock_uom: spec.stock_uom,
         is_stock_item: 0,
         standard_rate: spec.standard_rate,
-        item_defaults: [{ company }],
       });
       codes.set(key, item.name);
     }

@@ -220,7 +220,8 @@ export function buildRequest(recorded: RecordedRequest, ctx: Ctx, overrides: Req
   for (const [k, v] of Object.entries(recorded.query)) query[k] = names.text(v);
   if (overrides.query) query = overrides.query(query);
 
-  let body: unknown = recorded.body === undefined ? undefined : fillPassword(names.deep(recorded.body), ctx);
+  // The recordings write `body: null` for requests without one.
+  let body: unknown = recorded.body === undefined || recorded.body === null ? undefined : fillPassword(names.deep(recorded.body), ctx);
   if (overrides.body) body = overrides.body(body);
 
   let encoded: string | URLSearchParams | undefined;

@@ -4,6 +4,8 @@ import { nullKeys, scenario, type Theme } from '../scenario';
 import { INVOICE_NAME, LINES, recordedInvoice } from './common';
 
 const draftOf00001 = { customer: 'Acme SARL', lines: LINES.consultAndSupport } as const;
+// The same draft after update_sales_invoice_field had run on the recording site.
+const remarkedDraftOf00001 = { ...draftOf00001, remarks: 'Updated over REST' } as const;
 
 export const docstatus: Theme = {
   name: 'docstatus',
@@ -64,12 +66,12 @@ export const docstatus: Theme = {
       },
     }),
     scenario('update_sales_invoice_unknown_field', {
-      setup: (ctx) => recordedInvoice(ctx, 'ACC-SINV-2026-00001', draftOf00001),
+      setup: (ctx) => recordedInvoice(ctx, 'ACC-SINV-2026-00001', remarkedDraftOf00001),
       check: (r) => expect(Object.keys(r.at('data') as object)).not.toContain('no_such_field'),
     }),
     scenario('update_sales_invoice_child_rows', {
       setup: async (ctx) => {
-        const invoice = await recordedInvoice(ctx, 'ACC-SINV-2026-00001', draftOf00001);
+        const invoice = await recordedInvoice(ctx, 'ACC-SINV-2026-00001', remarkedDraftOf00001);
         const items = invoice.items;
         const rowNames = Array.isArray(items) ? items.map((i) => (isRecord(i) ? i.name : undefined)) : [];
         const [consultRow, supportRow] = rowNames;
