@@ -1,0 +1,396 @@
+import { erpnextThrow, frappeThrow } from '../errors';
+import type { MethodRegistry } from '../http/methods';
+import type { Doc } from '../meta/meta';
+import type { Ctx } from '../model/ctx';
+import type { DocOp } from '../model/engine';
+import { isRecord, str, truthy } from '../model/values';
+import type { Site } from '../site';
+import { cint, Dec, flt, mulRound, sum } from '../util/decimal';
+import { pyFloatRepr } from '../util/pyjson';
+import { moneyInWords } from '../util/words';
+import { accountBalance, cancelGlEntries, companyAccounts, fmtMoney, looseDate, postGlEntries, requireFiscalYear } from './accounts';
+import { refreshInvoiceStatus } from './sales-invoice';
+
+const IGNORE_ON_CANCEL = ['GL Entry', 'Stock Ledger Entry', 'Payment Ledger Entry', 'Repost Payment Ledger', 'Repost Payment Ledger Items', 'Repost Accounting Ledger', 'Repost Accounting Ledger Items', 'Unreconcile Payment', 'Unreconcile Payment Entries', 'Bank Transaction'];
+
+function rows(doc: Doc, field: string): Doc[] {
+  const v = doc[field];
+  return Array.isArray(v) ? (v.filter(isRecord)) : [];
+}
+
+/** Python's "%s" of a Currency value ("500.0"). */
+function pyAmount(v: unknown): string {
+  return pyFloatRepr(flt(v));
+}
+
+function partyLabel(site: Site, partyType: string, party: string): string {
+  const doc = site.tables.get(partyType, party);
+  if (!doc) return party;
+  if (partyType === 'Customer') return str(doc.customer_name) || party;
+  if (partyType === 'Supplier') return str(doc.supplier_name) || party;
+  return party;
+}
+
+/** Outstanding of all submitted invoices of a customer (party_balance). */
+function partyBalance(site: Site, customer: string): number {
+  return sum([...site.tables.rows('Sales Invoice')].filter((si) => cint(si.docstatus) === 1 && si.customer === customer).map((si) => si.outstanding_amount));
+}
+
+function defaultBankAccount(site: Site, company: string, modeOfPayment: string | undefined, requested: string | undefined): string {
+  if (requested && site.tables.has('Account', requested)) return requested;
+  if (modeOfPayment) {
+    const mop = site.tables.get('Mode of Payment', modeOfPayment);
+    const row = mop ? rows(mop, 'accounts').find((a) => a.company === company) : undefined;
+    if (row?.default_account) return str(row.default_account);
+  }
+  return companyAccounts(site, company).bank;
+}
+
+export function registerPayments(site: Site, methods: MethodRegistry): void {
+  const engine = site.engine;
+
+  const accountType = (account: unknown): string => str(site.tables.get('Account', str(account))?.account_type);
+  const accountCurrency = (account: unknown): string => str(site.tables.get('Account', str(account))?.account_currency) || 'EUR';
+
+  // -------------------------------------------------------------- get_payment_entry
+  const getPaymentEntry = (ctx: Ctx, args: Record<string, unknown>): Doc => {
+    const dt = str(args.dt);
+    const dn = str(args.dn);
+    if (dt !== 'Sales Invoice') throw erpnextThrow(`Payment Entry against ${dt} is not supported by this site`);
+    const ref = engine.getDoc(dt, dn);
+    if (cint(ref.docstatus) !== 1) throw erpnextThrow(`${dt} ${dn} must be submitted`);
+    const company = str(ref.company);
+    const outstanding = flt(ref.outstanding_amount);
+    const receive = outstanding >= 0;
+    const partyAmount = args.party_amount !== undefined && args.party_amount !== null && args.party_amount !== '' ? flt(args.party_amount) : undefined;
+    const amount = partyAmount ?? Math.abs(outstanding);
+    const bank = defaultBankAccount(site, company, undefined, args.bank_account === undefined ? undefined : str(args.bank_account));
+    const debtors = str(ref.debit_to);
+    const pe = engine.newDoc(ctx, 'Payment Entry');
+    const today = site.clock.today();
+    Object.assign(pe, {
+      payment_type: receive ? 'Receive' : 'Pay',
+      posting_date: today,
+      company,
+      party_type: 'Customer',
+      party: ref.customer,
+      party_name: ref.customer_name,
+      party_balance: partyBalance(site, str(ref.customer)),
+      paid_from: receive ? debtors : bank,
+      paid_from_account_type: receive ? accountType(debtors) : accountType(bank),
+      paid_from_account_currency: accountCurrency(receive ? debtors : bank),
+      paid_from_account_balance: accountBalance(site, receive ? debtors : bank),
+      paid_to: receive ? bank : debtors,
+      paid_to_account_type: receive ? accountType(bank) : accountType(debtors),
+      paid_to_account_currency: accountCurrency(receive ? bank : debtors),
+      paid_to_account_balance: accountBalance(site, receive ? bank : debtors),
+      paid_amount: amount,
+      received_amount: amount,
+      base_paid_amount: amount,
+      base_received_amount: amount,
+      source_exchange_rate: 1,
+      target_exchange_rate: 1,
+      paid_amount_after_tax: 0,
+      base_paid_amount_after_tax: 0,
+      received_amount_after_tax: 0,
+      base_received_amount_after_tax: 0,
+      total_allocated_amount: amount,
+      base_total_allocated_amount: amount,
+      unallocated_amount: 0,
+      difference_amount: 0,
+      base_total_taxes_and_charges: 0,
+      total_taxes_and_charges: 0,
+      reference_date: args.reference_date ?? today,
+    });
+    const meta = engine.requireMeta('Payment Entry');
+    const tf = meta.getField('references');
+    const row = tf
+      ? engine.initChild(pe, meta, tf, {
+          modified: ref.modified,
+          modified_by: ref.modified_by,
+          docstatus: 0,
+          reference_doctype: dt,
+          reference_name: ref.name,
+          due_date: ref.due_date,
+          payment_term_outstanding: 0,
+          total_amount: partyAmount ?? (flt(ref.rounded_total) || flt(ref.grand_total)),
+          outstanding_amount: partyAmount ?? outstanding,
+          allocated_amount: amount,
+          exchange_rate: 1,
+          exchange_gain_loss: 0,
+          account: debtors,
+          payment_request_outstanding: 0,
+        }, 1)
+      : undefined;
+    pe.references = row ? [row] : [];
+    return pe;
+  };
+
+  methods.register('erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry', {
+    params: ['dt', 'dn', 'party_amount', 'bank_account', 'bank_amount', 'party_type', 'payment_type', 'reference_date', 'ignore_permissions', 'created_from_payment_request'],
+    required: ['dt', 'dn'],
+    fn: ({ ctx, args }) => engine.responseForm(engine.requireMeta('Payment Entry'), getPaymentEntry(ctx, args)),
+  });
+
+  // -------------------------------------------------------------- Payment Entry
+  const validate = (op: DocOp): void => {
+    const { doc, ctx } = op;
+    const paymentType = str(doc.payment_type);
+    if (!['Receive', 'Pay', 'Internal Transfer'].includes(paymentType)) throw erpnextThrow('Payment Type must be one of Receive, Pay and Internal Transfer');
+    if (!doc.company) doc.company = site.defaults.company ?? null;
+    const company = str(doc.company);
+    const acc = companyAccounts(site, company);
+    if (paymentType !== 'Internal Transfer') {
+      if (!doc.party_type || !doc.party) throw erpnextThrow(`Party Type and Party is mandatory for ${paymentType === 'Receive' ? 'Receivable' : 'Payable'} account`);
+      if (!doc.party_name) doc.party_name = partyLabel(site, str(doc.party_type), str(doc.party));
+      const partyAccount = acc.receivable;
+      if (paymentType === 'Receive' && !doc.paid_from) doc.paid_from = partyAccount;
+      if (paymentType === 'Pay' && !doc.paid_to) doc.paid_to = partyAccount;
+    }
+    const bank = defaultBankAccount(site, company, doc.mode_of_payment ? str(doc.mode_of_payment) : undefined, undefined);
+    if (paymentType === 'Receive' && !doc.paid_to) doc.paid_to = bank;
+    if (paymentType === 'Pay' && !doc.paid_from) doc.paid_from = bank;
+    doc.paid_from_account_type = accountType(doc.paid_from);
+    doc.paid_to_account_type = accountType(doc.paid_to);
+    doc.paid_from_account_currency = doc.paid_from_account_currency ?? accountCurrency(doc.paid_from);
+    doc.paid_to_account_currency = doc.paid_to_account_currency ?? accountCurrency(doc.paid_to);
+    if (!flt(doc.source_exchange_rate)) doc.source_exchange_rate = 1;
+    if (!flt(doc.target_exchange_rate)) doc.target_exchange_rate = 1;
+    if (!doc.posting_date) doc.posting_date = site.clock.today();
+    const postingDate = looseDate(doc.posting_date) ?? site.clock.today();
+    requireFiscalYear(site, postingDate, company, ctx);
+
+    const bankAccount = paymentType === 'Receive' ? doc.paid_to : doc.paid_from;
+    if (accountType(bankAccount) === 'Bank' && !(doc.reference_no && doc.reference_date)) {
+      throw erpnextThrow('Reference No and Reference Date is mandatory for Bank transaction');
+    }
+    if (!flt(doc.received_amount) && flt(doc.paid_amount)) doc.received_amount = doc.paid_amount;
+    if (!flt(doc.paid_amount) && flt(doc.received_amount)) doc.paid_amount = doc.received_amount;
+    doc.base_paid_amount = mulRound(doc.paid_amount, doc.source_exchange_rate, 2);
+    doc.base_received_amount = mulRound(doc.received_amount, doc.target_exchange_rate, 2);
+    doc.paid_amount_after_tax = flt(doc.paid_amount);
+    doc.base_paid_amount_after_tax = flt(doc.base_paid_amount);
+    doc.received_amount_after_tax = flt(doc.received_amount);
+    doc.base_received_amount_after_tax = flt(doc.base_received_amount);
+
+    for (const ref of rows(doc, 'references')) {
+      const refDoctype = str(ref.reference_doctype);
+      const refName = str(ref.reference_name);
+      if (refDoctype !== 'Sales Invoice') continue;
+      const invoice = site.tables.get('Sales Invoice', refName);
+      if (!invoice) throw frappeThrow(`Sales Invoice ${refName} not found`, 'DoesNotExistError');
+      if (cint(invoice.docstatus) !== 1) throw erpnextThrow(`${refDoctype} ${refName} must be submitted`);
+      if (invoice.customer !== doc.party) throw erpnextThrow(`${refDoctype} ${refName} is not associated with ${str(doc.party_type)} ${str(doc.party)}`);
+      ref.total_amount = flt(invoice.rounded_total) || flt(invoice.grand_total);
+      ref.outstanding_amount = flt(invoice.outstanding_amount);
+      ref.due_date = invoice.due_date;
+      ref.exchange_rate = flt(ref.exchange_rate) || 1;
+      ref.account = ref.account ?? invoice.debit_to;
+      ref.exchange_gain_loss = flt(ref.exchange_gain_loss);
+      ref.payment_term_outstanding = flt(ref.payment_term_outstanding);
+      ref.payment_request_outstanding = flt(ref.payment_request_outstanding);
+      const allocated = flt(ref.allocated_amount);
+      const outstanding = flt(ref.outstanding_amount);
+      if ((outstanding >= 0 && allocated > outstanding) || (outstanding < 0 && allocated < outstanding)) {
+        throw erpnextThrow(`Row #${cint(ref.idx)}: Allocated Amount cannot be greater than outstanding amount.`);
+      }
+      if (allocated < 0 && outstanding >= 0) throw erpnextThrow(`Row #${cint(ref.idx)}: Allocated amount cannot be negative`);
+    }
+    const totalAllocated = sum(rows(doc, 'references').map((r) => r.allocated_amount));
+    doc.total_allocated_amount = totalAllocated;
+    doc.base_total_allocated_amount = totalAllocated;
+    const base = paymentType === 'Receive' ? flt(doc.base_received_amount) : flt(doc.base_paid_amount);
+    if (totalAllocated > base && paymentType !== 'Internal Transfer') {
+      throw erpnextThrow(`Total allocated amount (${pyAmount(totalAllocated)}) is greater than the paid amount (${pyAmount(base)}).`);
+    }
+    doc.unallocated_amount = Dec.of(base).sub(totalAllocated).round(2).toNumber();
+    doc.difference_amount = 0;
+    doc.title = paymentType === 'Internal Transfer' ? `${str(doc.paid_from)}-${str(doc.paid_to)}` : doc.party;
+    if (!cint(doc.custom_remarks)) {
+      const currency = paymentType === 'Receive' ? str(doc.paid_to_account_currency) : str(doc.paid_from_account_currency);
+      const amount = paymentType === 'Receive' ? doc.paid_amount : doc.received_amount;
+      const lines = [`Amount ${currency} ${pyAmount(amount)} ${paymentType === 'Receive' ? 'received from' : 'to'} ${str(doc.party)}`];
+      if (doc.reference_no) lines.push(`Transaction reference no ${str(doc.reference_no)} dated ${str(doc.reference_date)}`);
+      for (const ref of rows(doc, 'references')) {
+        if (flt(ref.allocated_amount)) lines.push(`Amount ${acc.currency} ${pyAmount(ref.allocated_amount)} against ${str(ref.reference_doctype)} ${str(ref.reference_name)}`);
+      }
+      doc.remarks = lines.join('\n');
+    }
+    const wordsAmount = paymentType === 'Receive' ? flt(doc.received_amount) : flt(doc.paid_amount);
+    doc.in_words = moneyInWords(wordsAmount, paymentType === 'Receive' ? str(doc.paid_to_account_currency) : str(doc.paid_from_account_currency));
+    doc.base_in_words = moneyInWords(paymentType === 'Receive' ? flt(doc.base_received_amount) : flt(doc.base_paid_amount), acc.currency);
+    doc.status = cint(doc.docstatus) === 1 ? 'Submitted' : cint(doc.docstatus) === 2 ? 'Cancelled' : 'Draft';
+  };
+
+  const applyToInvoices = (doc: Doc, ctx: Ctx, sign: 1 | -1): void => {
+    for (const ref of rows(doc, 'references')) {
+      if (ref.reference_doctype !== 'Sales Invoice') continue;
+      const invoice = engine.stored('Sales Invoice', str(ref.reference_name));
+      if (!invoice) continue;
+      const outstanding = Dec.of(invoice.outstanding_amount).sub(Dec.of(ref.allocated_amount).mul(sign)).round(2).toNumber();
+      engine.dbSet(ctx, 'Sales Invoice', str(invoice.name), { outstanding_amount: outstanding });
+      refreshInvoiceStatus(site, ctx, str(invoice.name));
+      ref.outstanding_amount = outstanding;
+      if (ref.payment_request) {
+        const pr = engine.stored('Payment Request', str(ref.payment_request));
+        if (pr && cint(pr.docstatus) === 1) {
+          const remaining = Dec.of(pr.outstanding_amount).sub(Dec.of(ref.allocated_amount).mul(sign)).round(2).toNumber();
+          const status = remaining <= 0 ? 'Paid' : remaining < flt(pr.grand_total) ? 'Partially Paid' : 'Requested';
+          engine.dbSet(ctx, 'Payment Request', str(pr.name), { outstanding_amount: Math.max(remaining, 0), status });
+        }
+      }
+    }
+  };
+
+  site.registerController('Payment Entry', {
+    ignoreLinkedDoctypesOnCancel: IGNORE_ON_CANCEL,
+    validate,
+    onSubmit: ({ doc, ctx, meta }) => {
+      doc.status = 'Submitted';
+      applyToInvoices(doc, ctx, 1);
+      const postingDate = looseDate(doc.posting_date) ?? site.clock.today();
+      const fy = requireFiscalYear(site, postingDate, str(doc.company), ctx);
+      const receive = doc.payment_type === 'Receive';
+      const lines = [
+        { account: str(doc.paid_to), debit: flt(doc.base_received_amount), credit: 0 },
+        ...rows(doc, 'references').map((r) => ({
+          account: str(doc.paid_from),
+          debit: 0,
+          credit: flt(r.allocated_amount),
+          partyType: str(doc.party_type),
+          party: str(doc.party),
+          againstVoucherType: str(r.reference_doctype),
+          againstVoucher: str(r.reference_name),
+        })),
+      ];
+      if (flt(doc.unallocated_amount)) lines.push({ account: str(doc.paid_from), debit: 0, credit: flt(doc.unallocated_amount), partyType: str(doc.party_type), party: str(doc.party), againstVoucherType: 'Payment Entry', againstVoucher: str(doc.name) });
+      postGlEntries(site, ctx, doc, receive ? lines : lines.map((l) => ({ ...l, debit: l.credit, credit: l.debit })), postingDate, fy);
+      engine.dbPut(ctx, meta, doc);
+    },
+    beforeCancel: ({ doc }) => {
+      doc.status = 'Cancelled';
+    },
+    onCancel: ({ doc, ctx, meta }) => {
+      applyToInvoices(doc, ctx, -1);
+      cancelGlEntries(site, ctx, 'Payment Entry', str(doc.name));
+      engine.dbPut(ctx, meta, doc);
+    },
+  });
+
+  // -------------------------------------------------------------- Payment Request
+  const gatewayAccount = (name?: string): Doc | undefined => {
+    if (name) return site.tables.get('Payment Gateway Account', name);
+    for (const g of site.tables.rows('Payment Gateway Account')) if (cint(g.is_default)) return g;
+    return undefined;
+  };
+
+  const requestAmount = (ref: Doc): number => {
+    if (ref.doctype === 'Sales Invoice') return flt(ref.outstanding_amount);
+    return flt(ref.rounded_total) || flt(ref.grand_total);
+  };
+
+  site.registerController('Payment Request', {
+    validate: ({ doc }) => {
+      if (!doc.reference_doctype || !doc.reference_name) throw erpnextThrow('To create a Payment Request reference document is required');
+      const ref = engine.stored(str(doc.reference_doctype), str(doc.reference_name));
+      if (!ref) throw frappeThrow(`${str(doc.reference_doctype)} ${str(doc.reference_name)} not found`, 'DoesNotExistError');
+      if (cint(ref.docstatus) !== 1) throw erpnextThrow(`Payment Request cannot be created against ${str(doc.reference_doctype)} ${str(doc.reference_name)} as it is not submitted`);
+      const existing = sum(
+        [...site.tables.rows('Payment Request')]
+          .filter((p) => p.name !== doc.name && p.reference_doctype === doc.reference_doctype && p.reference_name === doc.reference_name && cint(p.docstatus) !== 2)
+          .map((p) => p.grand_total),
+      );
+      const limit = flt(ref.rounded_total) || flt(ref.grand_total);
+      if (Dec.of(existing).add(flt(doc.grand_total)).cmp(limit) > 0) {
+        throw erpnextThrow(`Total Payment Request amount cannot be greater than ${str(doc.reference_doctype)} amount`);
+      }
+      if (!doc.party_account_currency) doc.party_account_currency = ref.party_account_currency ?? ref.currency ?? null;
+    },
+    onSubmit: ({ doc, ctx, meta, engine: e }) => {
+      doc.outstanding_amount = doc.grand_total;
+      doc.status = doc.payment_request_type === 'Outward' ? 'Initiated' : 'Requested';
+      if (doc.payment_gateway_account && doc.payment_request_type === 'Inward') {
+        const query = new URLSearchParams({ amount: String(flt(doc.grand_total)), currency: str(doc.currency), reference_doctype: 'Payment Request', reference_docname: str(doc.name) });
+        doc.payment_url = `${ctx.baseUrl}/api/method/payments.templates.pages.gateway?${query.toString()}`;
+      }
+      e.dbPut(ctx, meta, doc);
+    },
+    beforeCancel: ({ doc }) => {
+      doc.status = 'Cancelled';
+    },
+  });
+
+  methods.register('erpnext.accounts.doctype.payment_request.payment_request.make_payment_request', {
+    params: [],
+    kwargs: true,
+    allowGuest: true,
+    fn: ({ ctx, args }) => {
+      const allowed = ['Sales Order', 'Purchase Order', 'Sales Invoice', 'Purchase Invoice', 'POS Invoice', 'Fees'];
+      const dt = str(args.dt);
+      if (!allowed.includes(dt)) throw erpnextThrow(`Payment Requests cannot be created against: <strong>${dt}</strong>`);
+      const ref = engine.getDoc(dt, str(args.dn));
+      const gateway = gatewayAccount(args.payment_gateway_account ? str(args.payment_gateway_account) : undefined);
+      let grandTotal = requestAmount(ref);
+      if (!grandTotal) throw erpnextThrow('Payment Entry is already created');
+      const requests = [...site.tables.rows('Payment Request')].filter((p) => p.reference_doctype === dt && p.reference_name === ref.name);
+      const draft = requests.find((p) => cint(p.docstatus) === 0);
+      const existing = sum(requests.filter((p) => cint(p.docstatus) === 1).map((p) => p.grand_total));
+      if (existing) grandTotal = Dec.of(grandTotal).sub(existing).round(2).toNumber();
+      const meta = engine.requireMeta('Payment Request');
+      let pr: Doc;
+      return ctx.asSystem(() => {
+        if (draft) {
+          engine.dbSet(ctx, 'Payment Request', str(draft.name), { grand_total: grandTotal }, false);
+          pr = engine.getDoc('Payment Request', str(draft.name));
+        } else {
+          pr = engine.buildDoc(meta, {
+            ...engine.newDoc(ctx, 'Payment Request'),
+            payment_gateway_account: gateway?.name ?? null,
+            payment_gateway: gateway?.payment_gateway ?? null,
+            payment_account: gateway?.payment_account ?? null,
+            payment_channel: gateway?.payment_channel ?? '',
+            payment_request_type: args.payment_request_type ?? (['Purchase Order', 'Purchase Invoice'].includes(dt) ? 'Outward' : 'Inward'),
+            currency: ref.currency,
+            grand_total: grandTotal,
+            mode_of_payment: args.mode_of_payment ?? null,
+            email_to: args.recipient_id ?? ref.owner,
+            subject: `Payment Request for ${str(ref.name)}`,
+            message: gateway?.message
+              ? str(gateway.message)
+              : `<p>Hello,</p>\n\n<p>Requesting payment against ${dt} ${str(ref.name)} for amount ${fmtMoney(site, flt(ref.grand_total), str(ref.currency))}</p>\n\n<a href="{{ payment_url }}">Make Payment</a>\n\n<p>If you have any questions, please get back to us.</p>\n\n<p>Thank you for your business!</p>`,
+            reference_doctype: dt,
+            reference_name: ref.name,
+            company: ref.company,
+            party_type: args.party_type ?? 'Customer',
+            party: args.party ?? ref.customer,
+            bank_account: '',
+            party_name: args.party_name ?? ref.customer_name,
+            cost_center: ref.cost_center ?? null,
+            project: ref.project ?? null,
+          });
+          engine.insert(ctx, pr);
+          if (truthy(args.submit_doc)) engine.submit(ctx, pr);
+        }
+        return truthy(args.return_doc) ? engine.responseForm(meta, pr) : engine.fullForm(meta, pr);
+      });
+    },
+  });
+
+  methods.register('erpnext.accounts.doctype.payment_request.payment_request.make_payment_entry', {
+    params: ['docname'],
+    required: ['docname'],
+    allowGuest: true,
+    fn: ({ ctx, args }) => {
+      const pr = engine.getDoc('Payment Request', str(args.docname));
+      if (cint(pr.docstatus) !== 1) throw erpnextThrow('Payment Request must be submitted to make a Payment Entry');
+      const pe = getPaymentEntry(ctx, { dt: pr.reference_doctype, dn: pr.reference_name, party_amount: pr.outstanding_amount || pr.grand_total, bank_account: pr.payment_account });
+      pe.mode_of_payment = pr.mode_of_payment ?? null;
+      pe.reference_no = pr.name;
+      pe.reference_date = site.clock.today();
+      pe.remarks = `Payment Entry against ${str(pr.reference_doctype)} ${str(pr.reference_name)} via Payment Request ${str(pr.name)}`;
+      pe.custom_remarks = 1;
+      for (const r of rows(pe, 'references')) r.payment_request = pr.name;
+      return engine.fullForm(engine.requireMeta('Payment Entry'), pe);
+    },
+  });
+}

@@ -1,0 +1,488 @@
+import { erpnextThrow, frappeThrow, notFound, pythonError } from '../errors';
+import type { MethodRegistry } from '../http/methods';
+import type { Doc, Meta } from '../meta/meta';
+import type { Ctx } from '../model/ctx';
+import type { DocOp } from '../model/engine';
+import { isRecord, str, truthy } from '../model/values';
+import type { Site } from '../site';
+import { cint, Dec, flt, mulRound, sum } from '../util/decimal';
+import { moneyInWords } from '../util/words';
+import { cancelGlEntries, companyAccounts, looseDate, postGlEntries, requireFiscalYear, type GlLine } from './accounts';
+
+const IGNORE_ON_CANCEL = [
+  'GL Entry', 'Stock Ledger Entry', 'Repost Item Valuation', 'Repost Payment Ledger', 'Repost Payment Ledger Items',
+  'Repost Accounting Ledger', 'Repost Accounting Ledger Items', 'Unreconcile Payment', 'Unreconcile Payment Entries',
+  'Payment Ledger Entry', 'Serial and Batch Bundle', 'Bank Transaction',
+];
+
+function rows(doc: Doc, field: string): Doc[] {
+  const v = doc[field];
+  return Array.isArray(v) ? (v.filter(isRecord)) : [];
+}
+
+function round2(v: Dec): number {
+  return v.round(2).toNumber();
+}
+
+/** ERPNext's price lookup: the price list's rate for the row's UOM, else the stock UOM's × factor. */
+export function priceListRate(site: Site, itemCode: string, priceList: string, uom: string, stockUom: string, conversionFactor: number, customer: string | undefined, date: string): number {
+  const candidates = [...site.tables.rows('Item Price')].filter(
+    (p) =>
+      str(p.item_code).toLowerCase() === itemCode.toLowerCase() &&
+      str(p.price_list) === priceList &&
+      (!p.valid_from || str(p.valid_from) <= date) &&
+      (!p.valid_upto || str(p.valid_upto) >= date),
+  );
+  const pick = (u: string, withCustomer: boolean): Doc | undefined =>
+    candidates.find((p) => str(p.uom) === u && (withCustomer ? customer !== undefined && p.customer === customer : !p.customer) && !p.supplier && !p.batch_no);
+  let price = customer ? pick(uom, true) : undefined;
+  price ??= pick(uom, false);
+  if (!price && uom !== stockUom) price = pick(stockUom, false);
+  if (!price) return 0;
+  if (str(price.uom) === uom) return flt(price.price_list_rate);
+  const pl = site.tables.get('Price List', priceList);
+  if (cint(pl?.price_not_uom_dependent)) return flt(price.price_list_rate);
+  return mulRound(price.price_list_rate, conversionFactor, 9);
+}
+
+/** erpnext.stock.get_item_details.get_conversion_factor */
+export function conversionFactor(site: Site, item: Doc, uom: string): number {
+  for (const row of rows(item, 'uoms')) if (str(row.uom) === uom) return flt(row.conversion_factor) || 1;
+  const stockUom = str(item.stock_uom);
+  if (uom === stockUom) return 1;
+  const factors = [...site.tables.rows('UOM Conversion Factor')];
+  const exact = factors.find((f) => f.from_uom === uom && f.to_uom === stockUom);
+  if (exact) return flt(exact.value);
+  const inverse = factors.find((f) => f.from_uom === stockUom && f.to_uom === uom);
+  if (inverse && flt(inverse.value)) return Dec.of(1).div(inverse.value, 9).toNumber();
+  for (const first of factors) {
+    if (first.to_uom !== stockUom) continue;
+    const second = factors.find((f) => f.from_uom === first.from_uom && f.to_uom === uom);
+    if (second && flt(second.value)) return Dec.of(first.value).div(second.value, 9).toNumber();
+  }
+  return 1;
+}
+
+/** Sales Invoice status (SalesInvoice.set_status). */
+export function invoiceStatus(site: Site, doc: Doc, today: string): string {
+  const docstatus = cint(doc.docstatus);
+  if (docstatus === 2) return 'Cancelled';
+  if (docstatus === 0) return 'Draft';
+  const outstanding = flt(doc.outstanding_amount, 2);
+  const total = flt(doc.rounded_total) || flt(doc.grand_total);
+  const schedule = rows(doc, 'payment_schedule');
+  let overdue = false;
+  if (outstanding > 0) {
+    if (cint(doc.is_pos) || schedule.length === 0) overdue = str(doc.due_date) < today;
+    else {
+      const payable = sum(schedule.filter((p) => str(p.due_date) < today).map((p) => p.payment_amount));
+      overdue = total - outstanding < payable;
+    }
+  }
+  if (overdue) return 'Overdue';
+  if (outstanding > 0 && outstanding < total) return 'Partly Paid';
+  if (outstanding > 0 && str(doc.due_date) >= today) return 'Unpaid';
+  if (!cint(doc.is_return)) {
+    for (const other of site.tables.rows('Sales Invoice')) {
+      if (cint(other.is_return) && other.return_against === doc.name && cint(other.docstatus) === 1) return 'Credit Note Issued';
+    }
+  }
+  if (cint(doc.is_return)) return 'Return';
+  if (outstanding <= 0) return 'Paid';
+  return 'Submitted';
+}
+
+/** Recomputes an invoice's status after its outstanding changed (set_status(update=True)). */
+export function refreshInvoiceStatus(site: Site, ctx: Ctx, name: string): void {
+  const doc = site.engine.stored('Sales Invoice', name);
+  if (!doc) return;
+  const status = invoiceStatus(site, doc, site.clock.today());
+  if (status !== doc.status) site.engine.dbSet(ctx, 'Sales Invoice', name, { status });
+}
+
+export function registerSalesInvoice(site: Site, methods: MethodRegistry): void {
+  const engine = site.engine;
+
+  const itemDetails = (row: Doc, header: { company: string; priceList: string; customer: string; date: string; conversionRate: number }): void => {
+    const itemCode = str(row.item_code);
+    const item = site.tables.get('Item', itemCode);
+    if (!item) throw notFound('Item', itemCode);
+    const acc = companyAccounts(site, header.company);
+    const defaults = rows(item, 'item_defaults').find((d) => d.company === header.company);
+    const setIfEmpty = (field: string, value: unknown): void => {
+      if (row[field] === null || row[field] === undefined || row[field] === '') row[field] = value;
+    };
+    row.item_code = item.name;
+    setIfEmpty('item_name', item.item_name);
+    setIfEmpty('description', item.description);
+    row.item_group = item.item_group;
+    row.image = str(item.image);
+    row.stock_uom = item.stock_uom;
+    setIfEmpty('uom', item.sales_uom ?? item.stock_uom);
+    if (!flt(row.conversion_factor)) row.conversion_factor = conversionFactor(site, item, str(row.uom));
+    setIfEmpty('income_account', defaults?.income_account ?? acc.income);
+    setIfEmpty('expense_account', defaults?.expense_account ?? acc.expense);
+    setIfEmpty('cost_center', defaults?.selling_cost_center ?? acc.costCenter);
+    setIfEmpty('warehouse', defaults?.default_warehouse ?? `Stores - ${acc.abbr}`);
+    row.is_fixed_asset = item.is_fixed_asset ?? 0;
+    row.enable_deferred_revenue = item.enable_deferred_revenue ?? 0;
+    row.weight_per_unit = item.weight_per_unit ?? 0;
+    row.item_tax_rate = row.item_tax_rate ?? '{}';
+    row.grant_commission = item.grant_commission ?? 0;
+    if (!flt(row.price_list_rate)) {
+      row.price_list_rate = priceListRate(site, itemCode, header.priceList, str(row.uom), str(item.stock_uom), flt(row.conversion_factor), header.customer, header.date);
+    }
+  };
+
+  /** calculate_taxes_and_totals for an invoice (items, taxes, totals, outstanding). */
+  const calculate = (doc: Doc): void => {
+    const conversionRate = flt(doc.conversion_rate) || 1;
+    const items = rows(doc, 'items');
+    let total = Dec.zero();
+    let totalQty = Dec.zero();
+    for (const it of items) {
+      const plr = flt(it.price_list_rate);
+      const discountPct = flt(it.discount_percentage);
+      if (discountPct === 100) it.rate = 0;
+      else if (plr && !flt(it.rate)) {
+        it.rate = Dec.of(plr).mul(Dec.of(100).sub(discountPct)).div(100, 9).round(2).toNumber();
+        it.discount_amount = Dec.of(plr).mul(discountPct).div(100, 9).round(2).toNumber();
+      } else if (plr > 0) {
+        it.discount_amount = Dec.of(plr).sub(flt(it.rate)).round(2).toNumber();
+      }
+      it.rate_with_margin = flt(it.rate_with_margin);
+      it.base_rate_with_margin = flt(it.base_rate_with_margin);
+      it.margin_rate_or_amount = flt(it.margin_rate_or_amount);
+      it.amount = mulRound(it.rate, it.qty, 2);
+      it.net_rate = flt(it.rate);
+      it.net_amount = it.amount;
+      it.stock_qty = mulRound(it.qty, it.conversion_factor || 1, 6);
+      it.stock_uom_rate = flt(it.conversion_factor) ? Dec.of(it.rate).div(it.conversion_factor, 9).round(2).toNumber() : flt(it.rate);
+      for (const f of ['price_list_rate', 'rate', 'net_rate', 'amount', 'net_amount']) {
+        it[`base_${f}`] = mulRound(it[f], conversionRate, 2);
+      }
+      it.total_weight = mulRound(it.weight_per_unit, it.stock_qty, 2);
+      total = total.add(flt(it.amount));
+      totalQty = totalQty.add(flt(it.qty));
+    }
+    doc.total_qty = totalQty.toNumber();
+    doc.total = round2(total);
+    doc.net_total = doc.total;
+    doc.base_total = mulRound(doc.total, conversionRate, 2);
+    doc.base_net_total = doc.base_total;
+    doc.total_net_weight = sum(items.map((i) => i.total_weight));
+
+    // Taxes: each row's amount is the unrounded sum over items, rounded once.
+    const taxes = rows(doc, 'taxes');
+    let running = Dec.of(doc.net_total);
+    const perRow: Dec[] = [];
+    taxes.forEach((tax, i) => {
+      const rate = flt(tax.rate);
+      let amount = Dec.zero();
+      const detail: Record<string, [number, number]> = {};
+      const chargeType = str(tax.charge_type);
+      for (const it of items) {
+        let current: Dec;
+        if (chargeType === 'Actual') {
+          current = flt(doc.net_total) ? Dec.of(tax.tax_amount).mul(it.net_amount).div(doc.net_total, 9) : Dec.zero();
+        } else if (chargeType === 'On Previous Row Amount') {
+          const prev = perRow[cint(tax.row_id) - 1] ?? Dec.zero();
+          current = flt(doc.net_total) ? prev.mul(rate).div(100, 9).mul(it.net_amount).div(doc.net_total, 9) : Dec.zero();
+        } else if (chargeType === 'On Previous Row Total') {
+          const prevTotal = Dec.of(taxes[cint(tax.row_id) - 1]?.total ?? doc.net_total);
+          current = flt(doc.net_total) ? prevTotal.mul(rate).div(100, 9).mul(it.net_amount).div(doc.net_total, 9) : Dec.zero();
+        } else if (chargeType === 'On Item Quantity') {
+          current = Dec.of(rate).mul(it.stock_qty);
+        } else {
+          current = Dec.of(it.net_amount).mul(rate).div(100, 9);
+        }
+        amount = amount.add(current);
+        const key = str(it.item_code);
+        const prevDetail = detail[key];
+        detail[key] = [rate, Dec.of(prevDetail?.[1] ?? 0).add(current).round(9).toNumber()];
+      }
+      const taxAmount = chargeType === 'Actual' ? Dec.of(tax.tax_amount).round(2) : amount.round(2);
+      perRow[i] = taxAmount;
+      tax.tax_amount = taxAmount.toNumber();
+      tax.tax_amount_after_discount_amount = tax.tax_amount;
+      tax.base_tax_amount = mulRound(tax.tax_amount, conversionRate, 2);
+      tax.base_tax_amount_after_discount_amount = tax.base_tax_amount;
+      running = running.add(taxAmount);
+      tax.total = running.round(2).toNumber();
+      tax.base_total = mulRound(tax.total, conversionRate, 2);
+      tax.item_wise_tax_detail = JSON.stringify(detail);
+      if (!tax.description) tax.description = tax.account_head;
+    });
+    const taxesTotal = sum(taxes.map((t) => t.tax_amount));
+    doc.total_taxes_and_charges = taxesTotal;
+    doc.base_total_taxes_and_charges = mulRound(taxesTotal, conversionRate, 2);
+    let grand = Dec.of(doc.net_total).add(taxesTotal);
+    // Additional discount on the grand total.
+    const pct = flt(doc.additional_discount_percentage);
+    if (pct) doc.discount_amount = grand.mul(pct).div(100, 9).round(2).toNumber();
+    if (flt(doc.discount_amount)) grand = grand.sub(flt(doc.discount_amount));
+    doc.base_discount_amount = mulRound(doc.discount_amount, conversionRate, 2);
+    doc.grand_total = round2(grand);
+    doc.base_grand_total = mulRound(doc.grand_total, conversionRate, 2);
+    if (cint(doc.disable_rounded_total)) {
+      doc.rounded_total = 0;
+      doc.base_rounded_total = 0;
+      doc.rounding_adjustment = 0;
+    } else {
+      const fraction = flt(site.tables.get('Currency', str(doc.currency))?.smallest_currency_fraction_value);
+      const rounded = fraction ? Dec.of(doc.grand_total).div(fraction, 9).round(0).mul(fraction).round(2) : Dec.of(doc.grand_total).round(0);
+      doc.rounded_total = rounded.toNumber();
+      doc.rounding_adjustment = rounded.sub(doc.grand_total).round(2).toNumber();
+      doc.base_rounded_total = mulRound(doc.rounded_total, conversionRate, 2);
+      doc.base_rounding_adjustment = mulRound(doc.rounding_adjustment, conversionRate, 2);
+    }
+    const words = Math.abs(flt(doc.rounded_total) || flt(doc.grand_total));
+    doc.in_words = moneyInWords(words, str(doc.currency));
+    doc.base_in_words = moneyInWords(Math.abs(flt(doc.base_rounded_total) || flt(doc.base_grand_total)), companyAccounts(site, str(doc.company)).currency);
+    doc.amount_eligible_for_commission = sum(items.filter((i) => cint(i.grant_commission)).map((i) => i.base_net_amount));
+    doc.total_commission = mulRound(doc.amount_eligible_for_commission, Dec.of(flt(doc.commission_rate)).div(100, 9), 2);
+    doc.paid_amount = flt(doc.paid_amount);
+    doc.base_paid_amount = mulRound(doc.paid_amount, conversionRate, 2);
+    doc.total_advance = flt(doc.total_advance);
+    doc.write_off_amount = flt(doc.write_off_amount);
+    doc.base_write_off_amount = mulRound(doc.write_off_amount, conversionRate, 2);
+    const againstReturn = cint(doc.is_return) && truthy(doc.return_against) && !cint(doc.is_pos);
+    if (!againstReturn) {
+      const payable = Dec.of(flt(doc.rounded_total) || flt(doc.grand_total)).sub(flt(doc.total_advance)).sub(flt(doc.write_off_amount));
+      doc.outstanding_amount = payable.sub(flt(doc.paid_amount)).round(2).toNumber();
+    } else if (cint(doc.docstatus) === 0) {
+      doc.outstanding_amount = flt(doc.outstanding_amount);
+    }
+  };
+
+  const setPaymentSchedule = (doc: Doc, meta: Meta): void => {
+    const grand = flt(doc.rounded_total) || flt(doc.grand_total);
+    const schedule = rows(doc, 'payment_schedule');
+    if (schedule.length === 0) {
+      const tf = meta.getField('payment_schedule');
+      const row = tf ? engine.initChild(doc, meta, tf, { due_date: doc.due_date, invoice_portion: 100, payment_amount: grand, outstanding: grand }, 1) : undefined;
+      if (row) schedule.push(row);
+    }
+    for (const row of schedule) {
+      if (flt(row.invoice_portion)) {
+        row.payment_amount = Dec.of(grand).mul(flt(row.invoice_portion)).div(100, 9).round(2).toNumber();
+        row.base_payment_amount = mulRound(row.payment_amount, flt(doc.conversion_rate) || 1, 2);
+        row.outstanding = row.payment_amount;
+        row.base_outstanding = row.base_payment_amount;
+      }
+      row.discount = flt(row.discount);
+      row.paid_amount = flt(row.paid_amount);
+      row.base_paid_amount = flt(row.base_paid_amount);
+      row.discounted_amount = flt(row.discounted_amount);
+      if (!row.due_date) row.due_date = doc.due_date;
+    }
+    doc.payment_schedule = schedule;
+  };
+
+  const validate = (op: DocOp): void => {
+    const { doc, ctx, meta } = op;
+    const today = site.clock.today();
+    if (!cint(doc.is_return) && !cint(doc.is_debit_note)) {
+      for (const it of rows(doc, 'items')) {
+        if (!flt(it.qty)) {
+          throw erpnextThrow(`Row #${cint(it.idx)}: Quantity for Item <strong>${str(it.item_code)}</strong> cannot be zero.`, 'InvalidQtyError', 'Invalid Quantity');
+        }
+      }
+    }
+    if (!cint(doc.set_posting_time)) {
+      const now = site.clock.now();
+      doc.posting_date = now.slice(0, 10);
+      doc.posting_time = now.slice(11);
+    }
+    if (!doc.company) doc.company = site.defaults.company ?? null;
+    const company = str(doc.company);
+    const acc = companyAccounts(site, company);
+
+    if (!truthy(doc.customer)) throw erpnextThrow('Please select Customer first');
+    const customer = site.tables.get('Customer', str(doc.customer));
+    if (!customer) throw pythonError('AttributeError', "'NoneType' object has no attribute 'payment_terms'", { excSource: 'erpnext (app)' });
+    doc.customer = customer.name;
+    const postingDate = looseDate(doc.posting_date) ?? today;
+
+    // Party details (erpnext.accounts.party._get_party_details)
+    if (!doc.customer_name) doc.customer_name = customer.customer_name;
+    if (!doc.customer_group) doc.customer_group = customer.customer_group ?? null;
+    if (!doc.territory) doc.territory = customer.territory ?? null;
+    if (!doc.language) doc.language = customer.language ?? 'en';
+    const group = customer.customer_group ? site.tables.get('Customer Group', str(customer.customer_group)) : undefined;
+    if (!doc.selling_price_list) {
+      doc.selling_price_list = customer.default_price_list ?? group?.default_price_list ?? site.settings.sellingPriceList;
+    }
+    const priceList = site.tables.get('Price List', str(doc.selling_price_list));
+    if (!doc.price_list_currency) doc.price_list_currency = priceList?.currency ?? acc.currency;
+    if (!doc.currency) doc.currency = customer.default_currency ?? acc.currency;
+    if (!flt(doc.conversion_rate)) doc.conversion_rate = 1;
+    if (!flt(doc.plc_conversion_rate)) doc.plc_conversion_rate = 1;
+    const partyAccount = rows(customer, 'accounts').find((a) => a.company === company)?.account ?? group?.accounts;
+    if (!doc.debit_to) doc.debit_to = typeof partyAccount === 'string' ? partyAccount : acc.receivable;
+    doc.party_account_currency = doc.party_account_currency ?? acc.currency;
+    if (doc.tax_category === null || doc.tax_category === undefined) doc.tax_category = customer.tax_category ?? '';
+    if (doc.po_no === null || doc.po_no === undefined) doc.po_no = '';
+    doc.is_internal_customer = customer.is_internal_customer ?? 0;
+
+    const items = rows(doc, 'items');
+    if (items.length === 0) {
+      throw pythonError('TypeError', "unsupported operand type(s) for -: 'NoneType' and 'float'", { excSource: 'erpnext (app)' });
+    }
+    for (const it of items) {
+      itemDetails(it, { company, priceList: str(doc.selling_price_list), customer: str(doc.customer), date: postingDate, conversionRate: flt(doc.conversion_rate) });
+    }
+
+    // Taxes from the template when none were given.
+    if (doc.taxes_and_charges && rows(doc, 'taxes').length === 0) {
+      const template = site.tables.get('Sales Taxes and Charges Template', str(doc.taxes_and_charges));
+      if (!template) throw frappeThrow(`Could not find Sales Taxes and Charges Template: ${str(doc.taxes_and_charges)}`, 'LinkValidationError');
+      const tf = meta.getField('taxes');
+      const list: Doc[] = [];
+      for (const t of rows(template, 'taxes')) {
+        const { name: _n, parent: _p, parentfield: _pf, parenttype: _pt, idx: _i, owner: _o, creation: _c, modified: _m, modified_by: _mb, docstatus: _d, doctype: _dt, ...data } = t;
+        const row = tf ? engine.initChild(doc, meta, tf, data, list.length + 1) : undefined;
+        if (row) list.push(row);
+      }
+      doc.taxes = list;
+    }
+    for (const t of rows(doc, 'taxes')) {
+      if (!t.cost_center) t.cost_center = acc.costCenter;
+      if (!t.account_currency) t.account_currency = site.tables.get('Account', str(t.account_head))?.account_currency ?? acc.currency;
+      t.included_in_print_rate = cint(t.included_in_print_rate);
+      t.included_in_paid_amount = cint(t.included_in_paid_amount);
+      t.dont_recompute_tax = cint(t.dont_recompute_tax);
+    }
+
+    calculate(doc);
+    if (!cint(doc.is_return) && flt(doc.base_grand_total) < 0) throw erpnextThrow('Grand Total cannot be negative');
+    if (cint(doc.is_return)) {
+      for (const it of items) {
+        if (flt(it.qty) > 0) throw erpnextThrow(`Row #${cint(it.idx)}: Quantity for Item <strong>${str(it.item_code)}</strong> should be negative for a return.`);
+      }
+      if (doc.return_against) {
+        const original = site.tables.get('Sales Invoice', str(doc.return_against));
+        if (!original || cint(original.docstatus) !== 1) throw erpnextThrow(`Sales Invoice ${str(doc.return_against)} must be submitted`);
+        if (original.customer !== doc.customer) throw erpnextThrow(`Exchange Rate must be same as Sales Invoice ${str(doc.return_against)}`.replace('Exchange Rate', 'Customer'));
+        const originalItems = new Set(rows(original, 'items').map((i) => str(i.item_code)));
+        for (const it of items) {
+          if (!originalItems.has(str(it.item_code))) {
+            throw erpnextThrow(`Row # ${cint(it.idx)}: Returned Item ${str(it.item_code)} does not exist in Sales Invoice ${str(doc.return_against)}`);
+          }
+        }
+      }
+    }
+
+    requireFiscalYear(site, postingDate, company, ctx);
+    if (!doc.due_date) doc.due_date = postingDate;
+    const dueDate = looseDate(doc.due_date);
+    if (dueDate && dueDate < postingDate && !cint(doc.is_return)) throw erpnextThrow('Due Date cannot be before Posting / Supplier Invoice Date');
+    setPaymentSchedule(doc, meta);
+    doc.against_income_account = [...new Set(items.map((i) => str(i.income_account)).filter(Boolean))].join(',');
+    doc.status = invoiceStatus(site, doc, today);
+  };
+
+  const glLines = (doc: Doc): GlLine[] => {
+    const againstVoucher = cint(doc.is_return) && doc.return_against && !cint(doc.update_outstanding_for_self) ? str(doc.return_against) : str(doc.name);
+    const grand = flt(doc.rounded_total) || flt(doc.grand_total);
+    const lines: GlLine[] = [];
+    const signed = (account: string, amount: number, asDebit: boolean, extra: Partial<GlLine> = {}): void => {
+      const positive = amount >= 0;
+      const value = Math.abs(amount);
+      const debit = asDebit === positive ? value : 0;
+      const credit = asDebit === positive ? 0 : value;
+      lines.push({ account, debit, credit, ...extra });
+    };
+    signed(str(doc.debit_to), grand, true, { partyType: 'Customer', party: str(doc.customer), againstVoucherType: 'Sales Invoice', againstVoucher });
+    const byAccount = new Map<string, Dec>();
+    for (const it of rows(doc, 'items')) {
+      const account = str(it.income_account);
+      byAccount.set(account, (byAccount.get(account) ?? Dec.zero()).add(flt(it.base_net_amount)));
+    }
+    for (const [account, amount] of byAccount) signed(account, amount.round(2).toNumber(), false, { costCenter: str(rows(doc, 'items')[0]?.cost_center) });
+    for (const t of rows(doc, 'taxes')) signed(str(t.account_head), flt(t.base_tax_amount), false, { costCenter: str(t.cost_center) });
+    if (flt(doc.rounding_adjustment)) signed(companyAccounts(site, str(doc.company)).roundOff, flt(doc.rounding_adjustment), false);
+    return lines;
+  };
+
+  site.registerController('Sales Invoice', {
+    ignoreLinkedDoctypesOnCancel: IGNORE_ON_CANCEL,
+    validate,
+    beforeSubmit: ({ doc }) => {
+      if (!truthy(doc.remarks)) doc.remarks = 'No Remarks';
+    },
+    onSubmit: ({ doc, ctx }) => {
+      const againstSelf = !cint(doc.is_return) || !doc.return_against || cint(doc.update_outstanding_for_self);
+      if (cint(doc.is_return) && doc.return_against && cint(doc.update_outstanding_for_self)) {
+        doc.outstanding_amount = flt(doc.rounded_total) || flt(doc.grand_total);
+      }
+      postGlEntries(site, ctx, doc, glLines(doc), looseDate(doc.posting_date) ?? site.clock.today(), requireFiscalYear(site, looseDate(doc.posting_date) ?? site.clock.today(), str(doc.company), ctx));
+      if (!againstSelf) {
+        const original = engine.stored('Sales Invoice', str(doc.return_against));
+        if (original) {
+          const outstanding = Dec.of(original.outstanding_amount).add(flt(doc.rounded_total) || flt(doc.grand_total)).round(2).toNumber();
+          engine.dbSet(ctx, 'Sales Invoice', str(original.name), { outstanding_amount: outstanding });
+          refreshInvoiceStatus(site, ctx, str(original.name));
+        }
+      }
+      doc.status = invoiceStatus(site, doc, site.clock.today());
+    },
+    beforeCancel: ({ doc }) => {
+      doc.status = 'Cancelled';
+    },
+    onCancel: ({ doc, ctx }) => {
+      if (site.settings.unlinkPaymentOnCancellation) {
+        for (const pe of [...site.tables.rows('Payment Entry')]) {
+          if (cint(pe.docstatus) !== 1) continue;
+          const refs = rows(pe, 'references');
+          const linked = refs.filter((r) => r.reference_doctype === 'Sales Invoice' && r.reference_name === doc.name);
+          if (linked.length === 0) continue;
+          const released = sum(linked.map((r) => r.allocated_amount));
+          const remaining = refs.filter((r) => !linked.includes(r)).map((r, i): Doc => ({ ...r, idx: i + 1 }));
+          const updated: Doc = {
+            ...pe,
+            references: remaining,
+            total_allocated_amount: sum(remaining.map((r) => r.allocated_amount)),
+            base_total_allocated_amount: sum(remaining.map((r) => r.allocated_amount)),
+            unallocated_amount: Dec.of(pe.unallocated_amount).add(released).round(2).toNumber(),
+            modified: site.clock.now(),
+          };
+          engine.dbPut(ctx, engine.requireMeta('Payment Entry'), updated);
+        }
+      }
+      if (cint(doc.is_return) && doc.return_against && !cint(doc.update_outstanding_for_self)) {
+        const original = engine.stored('Sales Invoice', str(doc.return_against));
+        if (original) {
+          const outstanding = Dec.of(original.outstanding_amount).sub(flt(doc.rounded_total) || flt(doc.grand_total)).round(2).toNumber();
+          engine.dbSet(ctx, 'Sales Invoice', str(original.name), { outstanding_amount: outstanding });
+          refreshInvoiceStatus(site, ctx, str(original.name));
+        }
+      }
+      cancelGlEntries(site, ctx, 'Sales Invoice', str(doc.name));
+    },
+  });
+
+  methods.register('erpnext.accounts.doctype.sales_invoice.sales_invoice.make_sales_return', {
+    params: ['source_name', 'target_doc'],
+    required: ['source_name'],
+    fn: ({ ctx, args }) => {
+      const source = engine.getDoc('Sales Invoice', str(args.source_name));
+      if (cint(source.docstatus) !== 1) throw erpnextThrow(`Sales Invoice ${str(source.name)} must be submitted`);
+      const meta = engine.requireMeta('Sales Invoice');
+      const target = engine.newDoc(ctx, 'Sales Invoice');
+      const skip = new Set(['name', 'owner', 'creation', 'modified', 'modified_by', 'docstatus', 'status', 'outstanding_amount', 'remarks', 'amended_from', 'posting_date', 'posting_time', 'due_date', 'payment_schedule', 'taxes']);
+      for (const [k, v] of Object.entries(source)) if (!skip.has(k) && !Array.isArray(v)) target[k] = v;
+      target.is_return = 1;
+      target.return_against = source.name;
+      target.update_outstanding_for_self = 0;
+      target.posting_date = site.clock.today();
+      const itemsField = meta.getField('items');
+      target.items = rows(source, 'items').map((it, i) => {
+        const { name: _n, parent: _p, docstatus: _d, owner: _o, creation: _c, modified: _m, modified_by: _mb, ...data } = it;
+        const row = itemsField ? engine.initChild(target, meta, itemsField, { ...data, qty: -flt(it.qty), stock_qty: -flt(it.stock_qty), sales_invoice_item: it.name }, i + 1) : undefined;
+        return row ?? {};
+      });
+      return engine.responseForm(meta, target);
+    },
+  });
+}

@@ -1,0 +1,239 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { frappeThrow } from './errors';
+import { PERM_RIGHTS, type Doc, type Meta } from './meta/meta';
+import { completeDocTypeDoc, MetaRegistry, readAppDocTypes, recordedDocTypes } from './meta/registry';
+import { Ctx } from './model/ctx';
+import { Engine, type Controller } from './model/engine';
+import { Tables, Txn } from './model/store';
+import { isRecord, str } from './model/values';
+import { SiteClock } from './util/clock';
+import { cint } from './util/decimal';
+import { frappeHashName, Rng } from './util/random';
+
+export const STANDARD_USERS = ['Administrator', 'Guest'];
+/** Roles every logged-in user has without them being assigned (frappe.permissions.AUTOMATIC_ROLES). */
+export const AUTOMATIC_ROLES = ['Guest', 'All', 'Desk User', 'Administrator'];
+
+export interface SessionRecord {
+  sid: string;
+  user: string;
+  createdMs: number;
+}
+
+export interface SiteOptions {
+  clock?: SiteClock;
+  randomSeed?: number;
+  addonDocTypeDirs?: string[];
+}
+
+function passwordHash(password: string, salt: string): string {
+  return createHash('sha256').update(`${salt}:${password}`).digest('hex');
+}
+
+/**
+ * One Frappe site: DocTypes, tables, the document engine, credentials and sessions. The HTTP
+ * layer turns requests into calls on it; tests reach it through the handle's `store`.
+ */
+export class Site {
+  readonly registry = new MetaRegistry();
+  readonly tables = new Tables();
+  readonly clock: SiteClock;
+  /** Naming hashes and generated secrets. */
+  readonly rng: Rng;
+  readonly controllers = new Map<string, Controller>();
+  readonly engine: Engine;
+  readonly sessions = new Map<string, SessionRecord>();
+  /** Global defaults (company, currency, country, fiscal_year) that prefill Link fields. */
+  readonly defaults: Record<string, string> = {};
+  /** Single-DocType settings the ERPNext controllers read (Selling Settings, Accounts Settings...). */
+  readonly settings = {
+    sellingPriceList: 'Standard Selling',
+    custMasterName: 'Customer Name',
+    itemNamingBy: 'Item Code',
+    unlinkPaymentOnCancellation: true,
+  };
+  private readonly docEventListeners: ((ctx: Ctx, meta: Meta, doc: Doc, method: string, inInsert: boolean) => void)[] = [];
+
+  constructor(options: SiteOptions = {}) {
+    this.clock = options.clock ?? new SiteClock();
+    this.rng = new Rng(options.randomSeed);
+    this.engine = new Engine({
+      registry: this.registry,
+      tables: this.tables,
+      clock: this.clock,
+      rng: this.rng,
+      controllers: this.controllers,
+      defaults: () => this.defaults,
+      seriesVariable: (part, doc) => this.seriesVariable(part, doc),
+      onDocEvent: (ctx, meta, doc, method, inInsert) => {
+        for (const listener of this.docEventListeners) listener(ctx, meta, doc, method, inInsert);
+      },
+      savePassword: (ctx, doctype, name, fieldname, value) => this.setSecret(ctx, doctype, name, fieldname, value),
+    });
+    this.loadDocTypes(options.addonDocTypeDirs ?? []);
+  }
+
+  onDocEvent(listener: (ctx: Ctx, meta: Meta, doc: Doc, method: string, inInsert: boolean) => void): void {
+    this.docEventListeners.push(listener);
+  }
+
+  registerController(doctype: string, controller: Controller): void {
+    this.controllers.set(doctype, controller);
+  }
+
+  private seriesVariable(part: string, doc: Doc): string | undefined {
+    if (part === 'FY') {
+      const fy = this.defaults.fiscal_year;
+      return fy ?? undefined;
+    }
+    if (part === 'ABBR') {
+      const company = str(doc.company) || this.defaults.company;
+      return company ? str(this.tables.get('Company', company)?.abbr) : undefined;
+    }
+    return undefined;
+  }
+
+  /** Standard DocTypes from the recorded metadata, the add-on's, and stand-ins for the rest. */
+  private loadDocTypes(addonDirs: string[]): void {
+    for (const doc of recordedDocTypes()) {
+      this.registry.put(doc);
+      this.tables.put('DocType', doc);
+    }
+    const stamp = this.clock.now();
+    let counter = 0;
+    const childName = (): string => frappeHashName(this.clock.epochMs() + counter++ * 100, this.rng);
+    const addonModules = new Set<string>();
+    for (const dir of addonDirs) {
+      for (const raw of readAppDocTypes(dir)) {
+        const doc = completeDocTypeDoc(raw, stamp, childName);
+        this.registry.put(doc);
+        this.tables.put('DocType', doc);
+        if (doc.module) addonModules.add(str(doc.module));
+      }
+    }
+    for (const doc of this.registry.stubDocs()) {
+      const full = completeDocTypeDoc(doc, '2013-02-18 17:55:21', childName);
+      this.registry.put(full);
+      this.tables.put('DocType', full);
+    }
+    this.addonModules = addonModules;
+  }
+
+  /** Modules of the add-on's DocTypes (their Module Def records are seeded like an installed app). */
+  addonModules = new Set<string>();
+
+  // ------------------------------------------------------------ contexts
+
+  rolesOf(user: string): Set<string> {
+    if (user === 'Guest') return new Set(['Guest']);
+    if (user === 'Administrator') {
+      const all = new Set<string>(AUTOMATIC_ROLES);
+      for (const role of this.tables.rows('Role')) all.add(str(role.name));
+      return all;
+    }
+    const roles = new Set<string>(['All', 'Guest']);
+    const doc = this.tables.get('User', user);
+    if (!doc) return roles;
+    if (str(doc.user_type) === 'System User') roles.add('Desk User');
+    const rows = Array.isArray(doc.roles) ? doc.roles : [];
+    for (const row of rows) {
+      if (!isRecord(row) || !row.role) continue;
+      const role = this.tables.get('Role', str(row.role));
+      if (role && cint(role.disabled)) continue;
+      roles.add(str(row.role));
+    }
+    return roles;
+  }
+
+  newCtx(user: string, baseUrl = 'http://127.0.0.1:8000'): Ctx {
+    return new Ctx(user, this.rolesOf(user), new Txn(this.tables), baseUrl);
+  }
+
+  /**
+   * Runs `fn` in one transaction: committed if it returns, rolled back if it throws (Frappe
+   * rolls the database back on any exception, the message log survives).
+   */
+  transact<T>(ctx: Ctx, fn: (ctx: Ctx) => T): T {
+    try {
+      const result = fn(ctx);
+      ctx.txn.commit();
+      return result;
+    } catch (err) {
+      ctx.txn.rollback();
+      throw err;
+    }
+  }
+
+  /** Seeding and test access: a transaction as Administrator with permissions ignored. */
+  asAdministrator<T>(fn: (ctx: Ctx) => T): T {
+    const ctx = this.newCtx('Administrator');
+    return this.transact(ctx, (c) => c.asSystem(() => fn(c)));
+  }
+
+  // ------------------------------------------------------------ secrets (Frappe's __Auth table)
+
+  private authKey(doctype: string, name: string, fieldname: string): string {
+    return `${doctype}\u0000${name.toLowerCase()}\u0000${fieldname}`;
+  }
+
+  setSecret(ctx: Ctx, doctype: string, name: string, fieldname: string, value: string): void {
+    const key = this.authKey(doctype, name, fieldname);
+    if (fieldname === 'password') {
+      const salt = randomBytes(8).toString('hex');
+      ctx.txn.put('__Auth', { name: key, salt, hash: passwordHash(value, salt) });
+    } else {
+      ctx.txn.put('__Auth', { name: key, value });
+    }
+  }
+
+  getSecret(doctype: string, name: string, fieldname: string): string | undefined {
+    const row = this.tables.get('__Auth', this.authKey(doctype, name, fieldname));
+    return typeof row?.value === 'string' ? row.value : undefined;
+  }
+
+  checkPassword(user: string, password: string): boolean {
+    const row = this.tables.get('__Auth', this.authKey('User', user, 'password'));
+    if (!row || typeof row.salt !== 'string') return false;
+    return row.hash === passwordHash(password, row.salt);
+  }
+
+  /** frappe.utils.password.get_decrypted_password, raising like Frappe when none is stored. */
+  requireSecret(doctype: string, name: string, fieldname: string, label: string): string {
+    const value = this.getSecret(doctype, name, fieldname);
+    if (value === undefined) throw frappeThrow(`Password not found for ${doctype} ${name} ${label}`, 'AuthenticationError');
+    return value;
+  }
+
+  /** The user owning an API key (auth.validate_api_key_secret). */
+  userByApiKey(apiKey: string): string | undefined {
+    for (const user of this.tables.rows('User')) {
+      if (user.api_key === apiKey) return str(user.name);
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------ sessions
+
+  createSession(user: string): SessionRecord {
+    // Frappe's sid: 56 hex characters (a sha224 digest).
+    const sid = createHash('sha224').update(randomBytes(32)).digest('hex');
+    const record = { sid, user, createdMs: this.clock.epochMs() };
+    this.sessions.set(sid, record);
+    this.tables.version++;
+    return record;
+  }
+
+  clearSessions(user: string): void {
+    for (const [sid, s] of this.sessions) if (s.user === user) this.sessions.delete(sid);
+    this.tables.version++;
+  }
+
+  endSession(sid: string): void {
+    if (this.sessions.delete(sid)) this.tables.version++;
+  }
+
+  /** Which permission rights the DocType grants the given roles (for tests and for the meta API). */
+  rightsOf(meta: Meta, roles: ReadonlySet<string>): string[] {
+    return PERM_RIGHTS.filter((r) => meta.permissions.some((p) => roles.has(p.role) && cint(p[r]) === 1));
+  }
+}
