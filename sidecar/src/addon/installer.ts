@@ -57,9 +57,21 @@ export function newWebhookSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function progressLine(progress: Progress): string {
+/** A step as it is carried out: the counter and the summary, then the difference it made. */
+function progressLines(progress: Progress): string[] {
   const counter = `[${String(progress.index)}/${String(progress.total)}]`;
-  return progress.outcome === 'kept' ? `${counter} ${progress.step.summary}: kept, ${progress.reason ?? 'in use'}` : `${counter} ${progress.step.summary}`;
+  if (progress.outcome === 'kept') return [`${counter} ${progress.step.summary}: kept, ${progress.reason ?? 'in use'}`];
+  return [`${counter} ${progress.step.summary}`, ...progress.step.details.map((detail) => `    ${detail}`)];
+}
+
+/** The plan before anything is written: in full on a dry run, its notes otherwise (the progress lines show the rest). */
+function printPlan(settings: InstallerSettings | UninstallSettings, plan: Plan, nothingToDo?: string): void {
+  const lines = describePlan(plan, nothingToDo);
+  if (settings.dryRun || plan.steps.length === 0) {
+    for (const line of lines) settings.print(line);
+    return;
+  }
+  for (const line of lines) if (line.startsWith('note: ')) settings.print(line);
 }
 
 async function readOrExplain<T>(read: () => Promise<T>, erpUrl: string): Promise<T> {
@@ -76,7 +88,9 @@ async function carryOut(settings: InstallerSettings | UninstallSettings, plan: P
   before?.();
   settings.print(`Writing ${String(plan.steps.length)} change${plan.steps.length > 1 ? 's' : ''} to ${settings.erpUrl}:`);
   try {
-    await executePlan(settings.port, plan.steps, settings.erpUrl, (progress) => settings.print(progressLine(progress)));
+    await executePlan(settings.port, plan.steps, settings.erpUrl, (progress) => {
+      for (const line of progressLines(progress)) settings.print(line);
+    });
   } catch (error) {
     if (error instanceof StepFailedError) {
       throw new InstallerError(
@@ -99,7 +113,7 @@ export async function runInstall(settings: InstallerSettings): Promise<RunResult
   const webhookSecret = stored !== undefined && settings.rotateSecret !== true ? { value: stored, isNew: false } : { value: newWebhookSecret(), isNew: true };
   const plan = planInstall(definitions, { place: settings.place, sidecarUrl: settings.sidecarUrl, module, webhookSecret }, snapshot);
 
-  for (const line of describePlan(plan)) settings.print(line);
+  printPlan(settings, plan);
   if (plan.conflicts.length > 0) throw new InstallerError(plan.conflicts);
   if (settings.dryRun) {
     if (plan.steps.length > 0) {
@@ -127,7 +141,7 @@ export async function runUninstall(settings: UninstallSettings): Promise<RunResu
   const snapshot = await readOrExplain(() => readUninstallSnapshot(settings.port, definitions, { place: settings.place, module }), settings.erpUrl);
   const plan = planUninstall(definitions, { place: settings.place, module, force: settings.force }, snapshot);
 
-  for (const line of describePlan(plan, 'Nothing to remove: the ERP holds nothing of the add-on.')) settings.print(line);
+  printPlan(settings, plan, 'Nothing to remove: the ERP holds nothing of the add-on.');
   if (plan.conflicts.length > 0) throw new InstallerError(plan.conflicts);
   if (settings.dryRun) {
     if (plan.steps.length > 0) settings.print(`Dry run: ${String(plan.steps.length)} removal${plan.steps.length > 1 ? 's' : ''} not carried out.`);

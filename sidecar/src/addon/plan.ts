@@ -198,7 +198,7 @@ function planDocType(definition: DocTypeDefinition, erp: ErpDocType | undefined,
         fields: desiredFields(definition),
         permissions: definition.istable ? [] : definition.permissions.map(normalPerm),
       },
-      summary: `+ DocType ${definition.name} (${kind}${String(countFields(definition))} fields)`,
+      summary: `+ DocType ${definition.name} (${kind}${String(countFields(definition))} field${countFields(definition) === 1 ? '' : 's'})`,
       details: [],
     });
     return;
@@ -542,7 +542,7 @@ export function planInstall(definitions: AddonDefinitions, target: InstallTarget
       }
       if (!categories.has(factor.category)) {
         categories.add(factor.category);
-        plan.steps.push({ action: 'create', doctype: 'UOM Category', name: factor.category, body: { category_name: factor.category }, summary: `+ UOM Category ${factor.category}`, details: [] });
+        plan.steps.push({ action: 'create', doctype: 'UOM Category', name: factor.category, body: { name: factor.category, category_name: factor.category }, summary: `+ UOM Category ${factor.category}`, details: [] });
       }
       plan.steps.push({
         action: 'create',
@@ -689,7 +689,7 @@ export function planUninstall(definitions: AddonDefinitions, options: UninstallO
   return plan;
 }
 
-/** The difference as `--dry-run` prints it: one line per write, its details indented under it. */
+/** The difference as `--dry-run` prints it: one line per write, its details indented under it. Conflicts are the caller's to print. */
 export function describePlan(plan: Plan, nothingToDo = 'Nothing to change: the ERP already has everything the add-on needs.'): string[] {
   if (plan.steps.length === 0 && plan.conflicts.length === 0) return [nothingToDo, ...plan.notes.map((note) => `note: ${note}`)];
   const lines: string[] = [];
@@ -697,7 +697,6 @@ export function describePlan(plan: Plan, nothingToDo = 'Nothing to change: the E
     lines.push(step.summary);
     for (const detail of step.details) lines.push(`    ${detail}`);
   }
-  for (const conflict of plan.conflicts) lines.push(`✗ ${conflict}`);
   for (const note of plan.notes) lines.push(`note: ${note}`);
   return lines;
 }
