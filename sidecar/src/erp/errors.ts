@@ -428,11 +428,10 @@ export function errorFromResponse(answer: ErpHttpAnswer, context: MapErrorContex
   const texts = messages.map((m) => m.text);
   const summary = exceptionSummary(exception);
   // The most specific text first: what the ERP showed its own users, then what it raised.
-  const detail = clip(
-    [texts.join(' / '), decoded.bodyMessage, summary, decoded.errorMessage].find(
-      (text): text is string => text !== null && text !== '',
-    ) ?? `${excType ?? 'HTTP error'} (HTTP ${status})`,
+  const said = [texts.join(' / '), decoded.bodyMessage, summary, decoded.errorMessage].find(
+    (text): text is string => text !== null && text !== '',
   );
+  const detail = clip(said ?? (excType === null ? `HTTP ${status}` : `${excType} (HTTP ${status})`));
   const base = { status, excType, messages, exception, endpoint: context.endpoint };
   const subject = context.subject;
 
@@ -440,7 +439,7 @@ export function errorFromResponse(answer: ErpHttpAnswer, context: MapErrorContex
     const wait = context.retryAfterMs === null ? '' : ` (retry after ${context.retryAfterMs} ms)`;
     return new ErpRateLimitedError({
       ...base,
-      message: `ERP rate-limited ${subject}${wait}: ${detail}`,
+      message: `ERP rate-limited ${subject}: ${detail}${wait}`,
       retryAfterMs: context.retryAfterMs,
     });
   }
@@ -458,7 +457,10 @@ export function errorFromResponse(answer: ErpHttpAnswer, context: MapErrorContex
     const what = excType === null ? `HTTP ${status}` : excType;
     return new ErpServerError({
       ...base,
-      message: `ERP failed on ${subject}: ${what}: ${summary === '' ? detail : clip(summary)}`,
+      message:
+        said === undefined
+          ? `ERP failed on ${subject}: ${detail}`
+          : `ERP failed on ${subject}: ${what}: ${summary === '' ? detail : clip(summary)}`,
     });
   }
   if (excType === 'TimestampMismatchError') {
