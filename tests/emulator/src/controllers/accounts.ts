@@ -116,7 +116,7 @@ export function postGlEntries(site: Site, ctx: Ctx, voucher: Doc, lines: GlLine[
         company: voucher.company,
         remarks: voucher.remarks ?? null,
         is_cancelled: 0,
-      }),
+      }, { ignoreLinks: true }),
     );
   }
 }
@@ -151,7 +151,7 @@ export function cancelGlEntries(site: Site, ctx: Ctx, doctype: string, name: str
         company: e.company,
         remarks: `On cancellation of ${str(e.voucher_no)}`,
         is_cancelled: 1,
-      }),
+      }, { ignoreLinks: true }),
     );
   }
 }

@@ -46,6 +46,10 @@ export function recordedDocTypes(): Doc[] {
           previous = typeof field.fieldname === 'string' ? field.fieldname : previous;
         }
         doc.fields = fields.filter((field) => Number(field.is_custom_field) !== 1);
+        if (doc.name === 'DocField' && !fields.some((f) => f.fieldname === 'show_preview_popup')) {
+          // tabDocField has this column although the served meta omits it; GET DocType shows it.
+          (doc.fields as Doc[]).push({ fieldname: 'show_preview_popup', fieldtype: 'Check', label: 'Show Preview Popup', default: '0' });
+        }
         return Object.freeze(doc);
       });
     recordedCustomFields = custom;

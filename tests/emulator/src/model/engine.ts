@@ -186,7 +186,14 @@ export class Engine {
         if (def === '__user') doc[df.fieldname] = ctx.user;
         else if (def === 'Today') doc[df.fieldname] = this.deps.clock.today();
         else if (def.toLowerCase() === 'now' && df.fieldtype === 'Datetime') doc[df.fieldname] = this.deps.clock.now();
-        else if (!def.startsWith(':')) doc[df.fieldname] = def;
+        else if (def.startsWith(':')) {
+          // A default read from another document: ":Company" is the parent's company's field.
+          const refDoctype = def.slice(1);
+          const refField = refDoctype.toLowerCase().replace(/ /g, '_');
+          const reference = parent ? parent.doc[refField] : defaults[refField];
+          const value = typeof reference === 'string' && reference ? this.stored(refDoctype, reference)?.[df.fieldname] : undefined;
+          if (value !== undefined && value !== null) doc[df.fieldname] = value;
+        } else doc[df.fieldname] = def;
       } else if (df.fieldtype === 'Select' && typeof df.options === 'string' && df.options && !['[Select]', 'Loading...'].includes(df.options)) {
         doc[df.fieldname] = df.options.split('\n', 1)[0] ?? '';
       }

@@ -337,7 +337,17 @@ export function seedErpnext(site: Site): void {
       ],
     });
   }
-  Object.assign(site.defaults, { company: COMPANY, currency: 'EUR', country: 'France', fiscal_year: String(year) });
+  // Global defaults the setup wizard leaves (Global Defaults, Stock and Selling Settings on_update).
+  Object.assign(site.defaults, {
+    company: COMPANY,
+    currency: 'EUR',
+    country: 'France',
+    fiscal_year: String(year),
+    stock_uom: 'Nos',
+    default_warehouse: `Stores - ${ABBR}`,
+    selling_price_list: 'Standard Selling',
+    buying_price_list: 'Standard Buying',
+  });
 }
 
 /** Records created by seeding, for the persistence layer (they are rebuilt at start, never saved). */
