@@ -224,7 +224,9 @@ function planDocType(definition: DocTypeDefinition, erp: ErpDocType | undefined,
     body.module = module;
   }
   const desiredDoc = docTypeBody(definition, module);
-  for (const key of [...DOCTYPE_FLAGS, ...DOCTYPE_TEXTS]) {
+  // Only what the file states: an export leaves out zeros, and what a site then set (renaming
+  // allowed, a description) is the site's business.
+  for (const key of [...DOCTYPE_FLAGS, ...DOCTYPE_TEXTS].filter((property) => property in definition)) {
     const have = DOCTYPE_FLAGS.includes(key as (typeof DOCTYPE_FLAGS)[number]) ? flag(erpRecord[key]) : text(erpRecord[key]);
     const want = desiredDoc[key] as string | number;
     if (have !== want) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { runInstallerCli } from '../../../sidecar/src/addon/cli';
-import { ADDON_APP_DIR, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
+import { ADDON_APP_DIR, addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
 import { runInstall } from '../../../sidecar/src/addon/installer';
 import { createFrappeAdapter, ErpNotFoundError, type ErpPort } from '../../../sidecar/src/erp';
 import { openTarget, type Target } from '../../contract/site';
@@ -297,5 +297,27 @@ describe(`erp:uninstall against ${REMOTE ? process.env.FRAPPE_URL ?? '' : 'the e
 
     const again = await cli('uninstall');
     expect(again).toEqual({ code: 0, err: [], out: [expect.stringMatching(/^Reading /), 'Nothing to remove: the ERP holds nothing of the add-on.'] });
+  });
+});
+
+describe('erp:install on a site where the app is installed with bench', () => {
+  // An emulator of its own, even in real-site mode: it loads the same DocType files as an installed
+  // app, the way `bench install-app` does.
+  it('leaves the DocTypes to bench and adds only what bench does not (Custom Fields, units, Webhooks)', async () => {
+    const handle = await startEmulator({ webhookDelivery: 'manual', addonDocTypeDirs: [addonDocTypeRoot()] });
+    const benchSite: Target = { ...site, url: handle.url, apiKey: handle.admin.apiKey, apiSecret: handle.admin.apiSecret };
+    try {
+      const credentials = { apiKey: benchSite.apiKey, apiSecret: benchSite.apiSecret };
+      const dry = await cli('install', ['--dry-run'], credentials, benchSite.url);
+      expect(dry.err).toEqual([]);
+      expect(dry.out.filter((line) => line.startsWith('+ DocType') || line.startsWith('~ DocType'))).toEqual([]);
+      expect(dry.out).toEqual(expect.arrayContaining(['+ Custom Field Customer-creneau_badge_id (Data)', expect.stringMatching(/^\+ Webhook /)]));
+
+      expect((await cli('install', [], credentials, benchSite.url)).code).toBe(0);
+      const again = await cli('install', [], credentials, benchSite.url);
+      expect(again.out.at(-1)).toBe('Nothing to change: the ERP already has everything the add-on needs.');
+    } finally {
+      await handle.close();
+    }
   });
 });
