@@ -42,7 +42,7 @@ export class CleanupLog {
 
   print(title: string): void {
     if (this.lines.length === 0) return;
-    console.warn(`Contract suite (${title}): ${this.lines.length} fixture(s) could not be removed from the site:\n${this.lines.map((l) => `  - ${l}`).join('\n')}`);
+    console.warn(`Contract suite (${title}): ${this.lines.length} fixture(s) left on the site, which refused to delete them:\n${this.lines.map((l) => `  - ${l}`).join('\n')}`);
   }
 }
 
@@ -305,11 +305,17 @@ export class Fixtures {
     if (current.at('data.docstatus') === 1) {
       const cancelled = await this.site.call('POST', '/api/method/frappe.client.cancel', { json: { doctype, name } });
       if (!cancelled.ok) {
-        this.log.add(`${doctype} ${name} stays submitted: ${cancelled.summary()}`);
+        this.log.add(`${doctype} ${name} stays submitted: ${cancelled.reason()}`);
         return;
       }
     }
     const deleted = await this.site.call('DELETE', path);
-    if (!deleted.ok) this.log.add(`${doctype} ${name} stays: ${deleted.summary()}`);
+    if (deleted.ok) return;
+    this.log.add(`${doctype} ${name}: ${deleted.reason()}`);
+    // A webhook left behind would go on firing at a listener that is gone.
+    if (doctype === 'Webhook') {
+      const disabled = await this.site.call('PUT', path, { json: { enabled: 0 } });
+      if (!disabled.ok) this.log.add(`Webhook ${name} stays enabled: ${disabled.reason()}`);
+    }
   }
 }

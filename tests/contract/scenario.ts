@@ -11,7 +11,8 @@ import { addDays, type Reply, type Site, type WireRequest } from './site';
 export class Shared {
   readonly fx: Fixtures;
   private catalogueOnce: Promise<Catalogue> | undefined;
-  private customersOnce: Promise<void> | undefined;
+  private customersOnce: Promise<string[]> | undefined;
+  private itemsOnce: Promise<string[]> | undefined;
   private listenerOnce: Promise<WebhookListener> | undefined;
 
   constructor(
@@ -27,14 +28,33 @@ export class Shared {
     return this.catalogueOnce;
   }
 
-  /** More customers than one default page (20) holds, as the recording site had. */
-  moreCustomersThanOnePage(): Promise<void> {
+  /**
+   * More customers than one default page (20) holds, as the recording site had ("Bulk Customer
+   * 00..24"). Always this file's own: counting the site's would race with other test files that
+   * create and delete theirs on the same site.
+   */
+  moreCustomersThanOnePage(): Promise<string[]> {
     this.customersOnce ??= (async () => {
-      const reply = await this.site.must('count customers', 'GET', '/api/resource/Customer', { query: { limit_page_length: '21' } });
-      const have = Array.isArray(reply.at('data')) ? (reply.at('data') as unknown[]).length : 0;
-      for (let i = have; i < 21; i++) await this.fx.customer(`Bulk Customer ${String(i).padStart(2, '0')}`);
+      const names: string[] = [];
+      for (let i = 0; i < 21; i++) names.push((await this.fx.customer(`Bulk Customer ${String(i).padStart(2, '0')}`)).name);
+      return names;
     })();
     return this.customersOnce;
+  }
+
+  /** Same for items, in the catalogue's Products group. */
+  moreItemsThanOnePage(): Promise<string[]> {
+    this.itemsOnce ??= (async () => {
+      const catalogue = await this.catalogue();
+      const codes: string[] = [];
+      for (let i = 0; i < 21; i++) {
+        const code = this.fx.code(`BULK-${String(i).padStart(2, '0')}`);
+        const item = await this.fx.insert('Item', { item_code: code, item_name: code, item_group: catalogue.groups.Products, stock_uom: 'Nos', is_stock_item: 0 });
+        codes.push(item.name);
+      }
+      return codes;
+    })();
+    return this.itemsOnce;
   }
 
   listener(): Promise<WebhookListener> {

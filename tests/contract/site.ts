@@ -102,6 +102,25 @@ export class Reply implements ActualResponse {
     return this.status >= 200 && this.status < 300;
   }
 
+  /** Why the site refused, in a few words: status, exception type and the first message without markup. */
+  reason(): string {
+    const body = this.json;
+    if (!isRecord(body)) return `${this.status}`;
+    let message = '';
+    if (typeof body._server_messages === 'string') {
+      try {
+        const [encoded] = JSON.parse(body._server_messages) as unknown[];
+        const first: unknown = typeof encoded === 'string' ? JSON.parse(encoded) : undefined;
+        if (isRecord(first) && typeof first.message === 'string') message = first.message;
+      } catch {
+        message = '';
+      }
+    }
+    const excType = typeof body.exc_type === 'string' ? body.exc_type : '';
+    const text = message.replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim().slice(0, 120);
+    return [String(this.status), excType, text].filter((s) => s !== '').join(' ');
+  }
+
   /** One line for error messages: what was asked, what came back and why. */
   summary(): string {
     const body = this.json;

@@ -4,6 +4,8 @@ import { Ctx, Shared, type Theme } from './scenario';
 import { Site } from './site';
 
 const SETUP_TIMEOUT_MS = 120_000;
+// A case may wait for a webhook delivery (CONTRACT_WEBHOOK_DEADLINE_MS) after its setup.
+const CASE_TIMEOUT_MS = 90_000;
 
 export function contractSuite(theme: Theme): void {
   describe(`contract: ${theme.name}`, () => {
@@ -30,6 +32,6 @@ export function contractSuite(theme: Theme): void {
       } finally {
         await fx.cleanup();
       }
-    });
+    }, CASE_TIMEOUT_MS);
   });
 }
