@@ -8,6 +8,8 @@ export interface ServerMessage {
   indicator?: string;
   raise_exception?: number;
   __frappe_exc_id?: string;
+  /** msgprint(alert=True): shown as a toast. */
+  alert?: number;
 }
 
 export interface FrappeErrorOptions {
@@ -138,6 +140,7 @@ function pyMessage(m: ServerMessage): Py {
   if (m.indicator !== undefined) d.map.set('indicator', m.indicator);
   if (m.raise_exception !== undefined) d.map.set('raise_exception', m.raise_exception);
   if (m.__frappe_exc_id !== undefined) d.map.set('__frappe_exc_id', m.__frappe_exc_id);
+  if (m.alert !== undefined) d.map.set('alert', m.alert);
   return d;
 }
 

@@ -45,12 +45,15 @@ export class Site {
   readonly sessions = new Map<string, SessionRecord>();
   /** Global defaults (company, currency, country, fiscal_year) that prefill Link fields. */
   readonly defaults: Record<string, string> = {};
-  /** Single-DocType settings the ERPNext controllers read (Selling Settings, Accounts Settings...). */
+  /** The Single-DocType settings the ERPNext controllers read, as currently saved. */
   readonly settings = {
-    sellingPriceList: 'Standard Selling',
-    custMasterName: 'Customer Name',
-    itemNamingBy: 'Item Code',
-    unlinkPaymentOnCancellation: true,
+    get: (doctype: string, field: string): unknown => this.engine.stored(doctype, doctype)?.[field],
+    sellingPriceList: (): string => str(this.settings.get('Selling Settings', 'selling_price_list')) || 'Standard Selling',
+    custMasterName: (): string => str(this.settings.get('Selling Settings', 'cust_master_name')) || 'Customer Name',
+    itemNamingBy: (): string => str(this.settings.get('Stock Settings', 'item_naming_by')) || 'Item Code',
+    autoInsertItemPrice: (): boolean => cint(this.settings.get('Stock Settings', 'auto_insert_price_list_rate_if_missing')) === 1,
+    unlinkPaymentOnCancellation: (): boolean => cint(this.settings.get('Accounts Settings', 'unlink_payment_on_cancellation_of_invoice')) === 1,
+    createPaymentRequestInDraft: (): boolean => cint(this.settings.get('Accounts Settings', 'create_pr_in_draft_status')) === 1,
   };
   private readonly docEventListeners: ((ctx: Ctx, meta: Meta, doc: Doc, method: string, inInsert: boolean) => void)[] = [];
 

@@ -25,7 +25,7 @@ export function registerMasters(site: Site): void {
   site.registerController('Customer', {
     autoname: (op: DocOp) => {
       const { doc, ctx } = op;
-      if (site.settings.custMasterName !== 'Customer Name') return;
+      if (site.settings.custMasterName() !== 'Customer Name') return;
       const customerName = str(doc.customer_name).trim();
       if (!customerName) return;
       if (!site.tables.has('Customer', customerName)) {
@@ -57,7 +57,7 @@ export function registerMasters(site: Site): void {
   const defaultCompany = (): string => site.defaults.company ?? '';
   site.registerController('Item', {
     autoname: ({ doc }) => {
-      if (site.settings.itemNamingBy !== 'Item Code') return;
+      if (site.settings.itemNamingBy() !== 'Item Code') return;
       if (!truthy(doc.item_code)) {
         throw erpnextThrow('Item Code is mandatory because Item is not automatically numbered');
       }
@@ -97,7 +97,7 @@ export function registerMasters(site: Site): void {
       if (!flt(doc.standard_rate)) return;
       const defaults = Array.isArray(doc.item_defaults) && doc.item_defaults.length > 0 ? (doc.item_defaults as Doc[]) : [{}];
       for (const d of defaults) {
-        const priceList = str(d.default_price_list) || site.settings.sellingPriceList;
+        const priceList = str(d.default_price_list) || site.settings.sellingPriceList();
         const pl = site.tables.get('Price List', priceList);
         if (!pl) continue;
         ctx.asSystem(() =>

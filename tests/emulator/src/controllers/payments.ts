@@ -368,7 +368,7 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
             cost_center: ref.cost_center ?? null,
             project: ref.project ?? null,
           });
-          engine.insert(ctx, pr);
+          if (site.settings.createPaymentRequestInDraft() || truthy(args.submit_doc)) engine.insert(ctx, pr);
           if (truthy(args.submit_doc)) engine.submit(ctx, pr);
         }
         return truthy(args.return_doc) ? engine.responseForm(meta, pr) : engine.fullForm(meta, pr);

@@ -1,4 +1,4 @@
-import { erpnextThrow, frappeThrow, notFound, pythonError } from '../errors';
+import { erpnextThrow, frappeThrow, notFound, pythonError, type ServerMessage } from '../errors';
 import type { MethodRegistry } from '../http/methods';
 import type { Doc, Meta } from '../meta/meta';
 import type { Ctx } from '../model/ctx';
@@ -103,6 +103,20 @@ export function refreshInvoiceStatus(site: Site, ctx: Ctx, name: string): void {
 export function registerSalesInvoice(site: Site, methods: MethodRegistry): void {
   const engine = site.engine;
 
+  /** erpnext.stock.get_item_details.insert_item_price: a rate typed for an unpriced item becomes its price. */
+  const insertItemPrice = (row: Doc, item: Doc, priceList: string): void => {
+    const pl = site.tables.get('Price List', priceList);
+    if (!pl || !currentCtx) return;
+    const ctx = currentCtx;
+    const rate = flt(row.conversion_factor) ? Dec.of(row.rate).div(row.conversion_factor, 9).toNumber() : flt(row.rate);
+    const existing = [...site.tables.rows('Item Price')].find((p) => p.item_code === item.name && p.price_list === priceList && p.currency === pl.currency);
+    if (existing) return;
+    ctx.asSystem(() => engine.insert(ctx, { doctype: 'Item Price', price_list: priceList, item_code: item.name, currency: pl.currency, price_list_rate: rate, uom: item.stock_uom }));
+    const note: ServerMessage = { message: `Item Price added for ${str(item.name)} in Price List ${priceList}`, title: 'Message', alert: 1 };
+    ctx.messages.push(note);
+  };
+  let currentCtx: Ctx | undefined;
+
   const itemDetails = (row: Doc, header: { company: string; priceList: string; customer: string; date: string; conversionRate: number }): void => {
     const itemCode = str(row.item_code);
     const item = site.tables.get('Item', itemCode);
@@ -131,6 +145,7 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
     row.grant_commission = item.grant_commission ?? 0;
     if (!flt(row.price_list_rate)) {
       row.price_list_rate = priceListRate(site, itemCode, header.priceList, str(row.uom), str(item.stock_uom), flt(row.conversion_factor), header.customer, header.date);
+      if (!flt(row.price_list_rate) && flt(row.rate) && site.settings.autoInsertItemPrice()) insertItemPrice(row, item, header.priceList);
     }
   };
 
@@ -311,7 +326,7 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
     if (!doc.language) doc.language = customer.language ?? 'en';
     const group = customer.customer_group ? site.tables.get('Customer Group', str(customer.customer_group)) : undefined;
     if (!doc.selling_price_list) {
-      doc.selling_price_list = customer.default_price_list ?? group?.default_price_list ?? site.settings.sellingPriceList;
+      doc.selling_price_list = customer.default_price_list ?? group?.default_price_list ?? site.settings.sellingPriceList();
     }
     const priceList = site.tables.get('Price List', str(doc.selling_price_list));
     if (!doc.price_list_currency) doc.price_list_currency = priceList?.currency ?? acc.currency;
@@ -329,6 +344,7 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
     if (items.length === 0) {
       throw pythonError('TypeError', "unsupported operand type(s) for -: 'NoneType' and 'float'", { excSource: 'erpnext (app)' });
     }
+    currentCtx = ctx;
     for (const it of items) {
       itemDetails(it, { company, priceList: str(doc.selling_price_list), customer: str(doc.customer), date: postingDate, conversionRate: flt(doc.conversion_rate) });
     }
@@ -431,7 +447,7 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
       doc.status = 'Cancelled';
     },
     onCancel: ({ doc, ctx }) => {
-      if (site.settings.unlinkPaymentOnCancellation) {
+      if (site.settings.unlinkPaymentOnCancellation()) {
         for (const pe of [...site.tables.rows('Payment Entry')]) {
           if (cint(pe.docstatus) !== 1) continue;
           const refs = rows(pe, 'references');

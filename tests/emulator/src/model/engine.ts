@@ -144,8 +144,24 @@ export class Engine {
   stored(doctype: string, name: string): Doc | undefined {
     const meta = this.meta(doctype);
     if (!meta) return undefined;
-    if (meta.issingle) return this.tables.get(meta.name, meta.name);
+    if (meta.issingle) return this.tables.get(meta.name, meta.name) ?? this.singleDefaults(meta);
     return this.tables.get(meta.name, name);
+  }
+
+  /** A Single never saved reads as its defaults (Document.load_from_db on an empty tabSingles). */
+  private singleDefaults(meta: Meta): Doc {
+    const ctxless = { user: 'Administrator' } as const;
+    const doc: Doc = { name: meta.name, doctype: meta.name, docstatus: 0, idx: 0, owner: ctxless.user, modified_by: ctxless.user, creation: null, modified: null };
+    for (const df of meta.valueFields) {
+      const def = df.default;
+      if (typeof def === 'string' && def !== '' && !def.startsWith(':')) {
+        doc[df.fieldname] = def === 'Today' ? this.deps.clock.today() : def === '__user' ? ctxless.user : def;
+      } else if (df.fieldtype === 'Select' && typeof df.options === 'string' && df.options) {
+        doc[df.fieldname] = df.options.split('\n', 1)[0] ?? '';
+      }
+    }
+    for (const tf of meta.tableFields) doc[tf.fieldname] = [];
+    return this.storedForm(meta, doc);
   }
 
   exists(doctype: string, name: unknown): boolean {

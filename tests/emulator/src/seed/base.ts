@@ -72,12 +72,12 @@ const COUNTRIES: [string, string, string, string][] = [
   ['Canada', 'ca', 'mm-dd-yyyy', 'America/Toronto'],
 ];
 
-const CURRENCIES: [string, string, number][] = [
-  ['EUR', '€', 1],
-  ['USD', '$', 0],
-  ['GBP', '£', 0],
-  ['CHF', 'CHF', 0],
-  ['CAD', '$', 0],
+const CURRENCIES: [string, string, number, string][] = [
+  ['EUR', '€', 1, '# ###,##'],
+  ['USD', '$', 0, '#,###.##'],
+  ['GBP', '£', 0, '#,###.##'],
+  ['CHF', 'CHF', 0, "#'###.##"],
+  ['CAD', '$', 0, '#,###.##'],
 ];
 
 interface AccountDef {
@@ -207,7 +207,7 @@ export function seedFramework(site: Site, admin: AdminCredentials): void {
   for (const [name, code, dateFormat, tz] of COUNTRIES) {
     s.put('Country', { name, country_name: name, code, date_format: dateFormat, time_format: 'HH:mm:ss', time_zones: tz });
   }
-  for (const [code, symbol, enabled] of CURRENCIES) {
+  for (const [code, symbol, enabled, numberFormat] of CURRENCIES) {
     s.put('Currency', {
       name: code,
       currency_name: code,
@@ -216,7 +216,7 @@ export function seedFramework(site: Site, admin: AdminCredentials): void {
       fraction_units: 100,
       smallest_currency_fraction_value: code === 'CHF' ? 0.05 : 0.01,
       symbol,
-      number_format: '#,###.##',
+      number_format: numberFormat,
     });
   }
   s.put('User', {
@@ -337,6 +337,15 @@ export function seedErpnext(site: Site): void {
       ],
     });
   }
+  s.put('Global Defaults', { name: 'Global Defaults', default_company: COMPANY, default_currency: 'EUR', country: 'France', current_fiscal_year: String(year), hide_currency_symbol: 'No' });
+  s.put('Selling Settings', { name: 'Selling Settings', cust_master_name: 'Customer Name', selling_price_list: 'Standard Selling', so_required: 'No', dn_required: 'No', allow_multiple_items: 1 });
+  s.put('Stock Settings', { name: 'Stock Settings', item_naming_by: 'Item Code', stock_uom: 'Nos', valuation_method: 'FIFO', default_warehouse: `Stores - ${ABBR}`, auto_insert_price_list_rate_if_missing: 1 });
+  s.put('Accounts Settings', { name: 'Accounts Settings', unlink_payment_on_cancellation_of_invoice: 1, create_pr_in_draft_status: 1 });
+  s.put('System Settings', {
+    name: 'System Settings', country: 'France', language: 'en', time_zone: 'Europe/Paris', date_format: 'dd-mm-yyyy',
+    time_format: 'HH:mm:ss', number_format: '# ###,##', currency: 'EUR', rounding_method: "Banker's Rounding (legacy)",
+    allow_error_traceback: 1, setup_complete: 1,
+  });
   // Global defaults the setup wizard leaves (Global Defaults, Stock and Selling Settings on_update).
   Object.assign(site.defaults, {
     company: COMPANY,
