@@ -850,8 +850,8 @@ export class Engine {
     }
     const run = (): void => {
       const doc = clone(stored);
-      if (!hasPermission(ctx, meta, 'delete', { doc })) {
-        throw new FrappeError('PermissionError', { errorMessage: `Insufficient Permission for ${meta.name} (<strong>delete</strong>)` });
+      if (!ctx.isAdministrator && (!hasPermission(ctx, meta, 'delete', { doc }) || (meta.name === 'DocType' && !cint(doc.custom)))) {
+        throw frappeThrow(`User not allowed to delete ${meta.name}: ${str(doc.name)}`, 'PermissionError');
       }
       if (cint(doc.docstatus) === 1) {
         throw frappeThrow(

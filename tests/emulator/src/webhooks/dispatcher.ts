@@ -158,7 +158,8 @@ export class WebhookDispatcher {
         user: item.user,
       });
     }
-    if (this.options.delivery === 'async') this.kick();
+    // Like the RQ worker, start after the triggering request has been answered.
+    if (this.options.delivery === 'async') setImmediate(() => this.kick());
   }
 
   // -------------------------------------------------------------- worker
