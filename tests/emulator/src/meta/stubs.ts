@@ -164,7 +164,7 @@ export const STUB_DOCTYPES: StubDef[] = [
     fields: [
       f('module_name', 'Data', 'Module Name', { reqd: 1, unique: 1 }),
       f('custom', 'Check', 'Custom'),
-      f('app_name', 'Data', 'App Name', { reqd: 1 }),
+      f('app_name', 'Data', 'App Name', { mandatory_depends_on: 'eval:!doc.custom' }),
       f('restrict_to_domain', 'Link', 'Restrict To Domain', { options: 'Domain' }),
     ],
     permissions: [
