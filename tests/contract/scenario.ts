@@ -42,14 +42,21 @@ export class Shared {
     return this.customersOnce;
   }
 
-  /** Same for items, in the catalogue's Products group. */
+  /**
+   * Same for items, in a group of their own and under codes the catalogue's `like` filters do not
+   * select, so that no case sees them unless it lists every item.
+   */
   moreItemsThanOnePage(): Promise<string[]> {
     this.itemsOnce ??= (async () => {
-      const catalogue = await this.catalogue();
+      const group = await this.fx.insert('Item Group', {
+        item_group_name: this.fx.unique('Bulk Items'),
+        parent_item_group: this.site.info.rootItemGroup,
+        is_group: 0,
+      });
       const codes: string[] = [];
       for (let i = 0; i < 21; i++) {
-        const code = this.fx.code(`BULK-${String(i).padStart(2, '0')}`);
-        const item = await this.fx.insert('Item', { item_code: code, item_name: code, item_group: catalogue.groups.Products, stock_uom: 'Nos', is_stock_item: 0 });
+        const code = this.fx.unique(`BULK-${String(i).padStart(2, '0')}`);
+        const item = await this.fx.insert('Item', { item_code: code, item_name: code, item_group: group.name, stock_uom: 'Nos', is_stock_item: 0 });
         codes.push(item.name);
       }
       return codes;

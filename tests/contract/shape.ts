@@ -104,12 +104,15 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * The parts of a user-facing message that differ between two correct sites: the site's own URL,
  * timestamps (TimestampMismatchError quotes two), and 10-character hash names (a GL Entry's).
- * A hash is told from an English word by holding at least one digit.
+ * Inside a link to a document (`/app/gl-entry/<name>">name</a>`) a hash is known by its place; in
+ * running text it is told from an English word by holding at least one digit.
  */
 export function normaliseMessage(text: string): string {
   return text
     .replace(/https?:\/\/[^\s"'<>/]+/g, '<url>')
     .replace(/\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?/g, '<datetime>')
+    .replace(/(\/app\/[a-z0-9-]+\/)[a-z0-9]{10}(?=["'])/g, '$1<hash>')
+    .replace(/>[a-z0-9]{10}<\/a>/g, '><hash></a>')
     .replace(/\b(?=[a-z0-9]{10}\b)(?=[a-z]*\d)[a-z0-9]{10}\b/g, '<hash>');
 }
 
