@@ -23,12 +23,15 @@ export const frappeDocSchema = z.looseObject({
   doctype: z.string().min(1),
   /** 0 draft, 1 submitted, 2 cancelled. */
   docstatus: docstatusSchema,
-  /** "YYYY-MM-DD HH:MM:SS.ffffff" in the site's time zone; the optimistic-lock token. */
-  modified: z.string().min(1),
-  creation: z.string().min(1),
-  owner: z.string(),
-  modified_by: z.string(),
-  idx: z.number().int(),
+  /**
+   * "YYYY-MM-DD HH:MM:SS.ffffff" in the site's time zone; the optimistic-lock token. A Single DocType
+   * (settings) that was never saved has neither `modified` nor `creation`.
+   */
+  modified: z.string().min(1).optional(),
+  creation: z.string().min(1).optional(),
+  owner: z.string().optional(),
+  modified_by: z.string().optional(),
+  idx: z.number().int().optional(),
 });
 export type FrappeDoc = z.infer<typeof frappeDocSchema>;
 
