@@ -1,11 +1,12 @@
-import { erpnextThrow, frappeThrow, notFound, pythonError, type ServerMessage } from '../errors';
+import { erpnextThrow, frappeThrow, notFound, pythonError, type FrappeError, type ServerMessage } from '../errors';
 import type { MethodRegistry } from '../http/methods';
-import type { Doc, Meta } from '../meta/meta';
+import { TABLE_FIELDTYPES as TABLE_TYPES, type Doc, type Meta } from '../meta/meta';
 import type { Ctx } from '../model/ctx';
 import type { DocOp } from '../model/engine';
 import { isRecord, str, truthy } from '../model/values';
 import type { Site } from '../site';
 import { cint, Dec, flt, mulRound, sum } from '../util/decimal';
+import { pyFloatRepr } from '../util/pyjson';
 import { moneyInWords } from '../util/words';
 import { cancelGlEntries, companyAccounts, looseDate, postGlEntries, requireFiscalYear, type GlLine } from './accounts';
 
@@ -24,21 +25,30 @@ function round2(v: Dec): number {
   return v.round(2).toNumber();
 }
 
-/** ERPNext's price lookup: the price list's rate for the row's UOM, else the stock UOM's × factor. */
-export function priceListRate(site: Site, itemCode: string, priceList: string, uom: string, stockUom: string, conversionFactor: number, customer: string | undefined, date: string): number {
-  const candidates = [...site.tables.rows('Item Price')].filter(
-    (p) =>
-      str(p.item_code).toLowerCase() === itemCode.toLowerCase() &&
-      str(p.price_list) === priceList &&
-      (!p.valid_from || str(p.valid_from) <= date) &&
-      (!p.valid_upto || str(p.valid_upto) >= date),
-  );
+/**
+ * ERPNext's price lookup (get_price_list_rate_for): the customer's price, else the general one, for the row's UOM
+ * (a price without UOM fits any), else the stock UOM's × factor; the most recent `valid_from` wins.
+ * `undefined` when the item has no price at all, which is what lets a typed rate become its price.
+ */
+export function priceListRate(site: Site, itemCode: string, priceList: string, uom: string, stockUom: string, conversionFactor: number, customer: string | undefined, date: string): number | undefined {
+  const candidates = [...site.tables.rows('Item Price')]
+    .filter(
+      (p) =>
+        str(p.item_code).toLowerCase() === itemCode.toLowerCase() &&
+        str(p.price_list) === priceList &&
+        !p.batch_no &&
+        str(p.valid_from || '2000-01-01') <= date &&
+        str(p.valid_upto || '2500-12-31') >= date,
+    )
+    .sort((a, b) => (str(a.valid_from) < str(b.valid_from) ? 1 : str(a.valid_from) > str(b.valid_from) ? -1 : 0));
   const pick = (u: string, withCustomer: boolean): Doc | undefined =>
-    candidates.find((p) => str(p.uom) === u && (withCustomer ? customer !== undefined && p.customer === customer : !p.customer) && !p.supplier && !p.batch_no);
+    candidates.find((p) => (!p.uom || str(p.uom) === u) && (withCustomer ? p.customer === customer : !p.customer && !p.supplier));
   let price = customer ? pick(uom, true) : undefined;
-  price ??= pick(uom, false);
-  if (!price && uom !== stockUom) price = pick(stockUom, false);
-  if (!price) return 0;
+  if (!price) {
+    price = pick(uom, false);
+    if (!price && uom !== stockUom) price = pick(stockUom, false);
+  }
+  if (!price) return undefined;
   if (str(price.uom) === uom) return flt(price.price_list_rate);
   const pl = site.tables.get('Price List', priceList);
   if (cint(pl?.price_not_uom_dependent)) return flt(price.price_list_rate);
@@ -100,6 +110,79 @@ export function refreshInvoiceStatus(site: Site, ctx: Ctx, name: string): void {
   if (status !== doc.status) site.engine.dbSet(ctx, 'Sales Invoice', name, { status });
 }
 
+/** Quantities already credited per original row by submitted returns (get_already_returned_items). */
+function alreadyReturned(site: Site, originalName: string, exceptName?: string): Map<string, { qty: number; stockQty: number }> {
+  const out = new Map<string, { qty: number; stockQty: number }>();
+  for (const ret of site.tables.rows('Sales Invoice')) {
+    if (ret.return_against !== originalName || !cint(ret.is_return) || cint(ret.docstatus) !== 1 || ret.name === exceptName) continue;
+    for (const it of rows(ret, 'items')) {
+      const key = `${str(it.item_code)}\u0000${str(it.sales_invoice_item)}`;
+      const seen = out.get(key) ?? { qty: 0, stockQty: 0 };
+      out.set(key, { qty: Dec.of(seen.qty).add(Math.abs(flt(it.qty))).round(9).toNumber(), stockQty: Dec.of(seen.stockQty).add(Math.abs(flt(it.stock_qty))).round(9).toNumber() });
+    }
+  }
+  return out;
+}
+
+/**
+ * erpnext.controllers.sales_and_purchase_return.validate_return for a credit note: the original must match
+ * (company, customer, submitted) for anything to be checked, as in ERPNext; rows mapped from an original row
+ * (`sales_invoice_item`, what make_sales_return sets) are held to what is left to return, other rows only get
+ * ERPNext's non-blocking "does not exist" message.
+ */
+function validateReturnAgainst(site: Site, ctx: Ctx, doc: Doc): void {
+  const againstName = str(doc.return_against);
+  const original = site.tables.get('Sales Invoice', againstName);
+  if (!original) throw erpnextThrow(`Invalid Return Against: ${againstName}`);
+  if (original.company !== doc.company || original.customer !== doc.customer || cint(original.docstatus) !== 1) return;
+  const stamp = (d: Doc): string => `${str(d.posting_date)} ${str(d.posting_time || '00:00:00')}`;
+  if (stamp(doc) < stamp(original)) {
+    const [date = '', time = ''] = stamp(original).split(' ');
+    const [y, m, d] = date.split('-');
+    throw erpnextThrow(`Posting timestamp must be after ${d ?? ''}-${m ?? ''}-${y ?? ''} ${time.slice(0, 8)}`);
+  }
+  if (flt(doc.conversion_rate) !== flt(original.conversion_rate)) {
+    throw erpnextThrow(`Exchange Rate must be same as Sales Invoice ${againstName} (${pyFloatRepr(flt(original.conversion_rate))})`);
+  }
+  const originalRows = new Map(rows(original, 'items').map((r) => [`${str(r.item_code)}\u0000${str(r.name)}`, r]));
+  const returned = alreadyReturned(site, againstName, str(doc.name));
+  let itemsReturned = false;
+  for (const it of rows(doc, 'items')) {
+    const mapped = truthy(it.sales_invoice_item);
+    if (it.item_code && flt(it.qty) < 0) {
+      const key = `${str(it.item_code)}\u0000${str(it.sales_invoice_item)}`;
+      const ref = mapped ? originalRows.get(key) : undefined;
+      if (!ref) {
+        const message = `Row # ${String(cint(it.idx))}: Returned Item ${str(it.item_code)} does not exist in Sales Invoice ${againstName}`;
+        if (mapped) throw erpnextThrow(message);
+        ctx.msgprint(message);
+      } else {
+        const referenceQty = flt(ref.stock_qty);
+        const done = returned.get(key)?.stockQty ?? 0;
+        const maxReturnable = Dec.of(referenceQty).sub(done).round(9).toNumber();
+        if (referenceQty) {
+          if (flt(it.stock_qty) > 0) throw erpnextThrow('Stock Qty must be negative in return document');
+          if (done >= referenceQty && flt(it.stock_qty)) throw stockOverReturn(`Item ${str(it.item_code)} has already been returned`);
+          if (Math.abs(flt(it.stock_qty)) > maxReturnable) {
+            throw stockOverReturn(`Row # ${String(cint(it.idx))}: Cannot return more than ${pyFloatRepr(maxReturnable)} for Item ${str(it.item_code)}`);
+          }
+        }
+        if (flt(ref.rate) && flt(it.rate) > flt(ref.rate)) {
+          throw erpnextThrow(`Row # ${String(cint(it.idx))}: Rate cannot be greater than the rate used in Sales Invoice ${againstName}`);
+        }
+      }
+      itemsReturned = true;
+    } else if (it.item_name) {
+      itemsReturned = true;
+    }
+  }
+  if (!itemsReturned) throw erpnextThrow('Atleast one item should be entered with negative quantity in return document');
+}
+
+function stockOverReturn(message: string): FrappeError {
+  return frappeThrow(message, 'StockOverReturnError', { module: 'erpnext.controllers.sales_and_purchase_return', excSource: 'erpnext (app)', status: 417 });
+}
+
 export function registerSalesInvoice(site: Site, methods: MethodRegistry): void {
   const engine = site.engine;
 
@@ -144,9 +227,12 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
     row.item_tax_rate = row.item_tax_rate ?? '{}';
     row.grant_commission = item.grant_commission ?? 0;
     if (!flt(row.price_list_rate)) {
-      row.price_list_rate = priceListRate(site, itemCode, header.priceList, str(row.uom), str(item.stock_uom), flt(row.conversion_factor), header.customer, header.date);
-      if (!flt(row.price_list_rate) && flt(row.rate) && site.settings.autoInsertItemPrice()) insertItemPrice(row, item, header.priceList);
+      const found = priceListRate(site, itemCode, header.priceList, str(row.uom), str(item.stock_uom), flt(row.conversion_factor), header.customer, header.date);
+      row.price_list_rate = found ?? 0;
+      if (found === undefined && flt(row.rate) && site.settings.autoInsertItemPrice()) insertItemPrice(row, item, header.priceList);
     }
+    // get_basic_details answers 0.0 for an unpriced item, so the mandatory Rate is never missing.
+    for (const f of ['rate', 'base_rate', 'discount_percentage', 'discount_amount']) if (row[f] === null || row[f] === undefined || row[f] === '') row[f] = 0;
   };
 
   /** calculate_taxes_and_totals for an invoice (items, taxes, totals, outstanding). */
@@ -372,22 +458,7 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
 
     calculate(doc);
     if (!cint(doc.is_return) && flt(doc.base_grand_total) < 0) throw erpnextThrow('Grand Total cannot be negative');
-    if (cint(doc.is_return)) {
-      for (const it of items) {
-        if (flt(it.qty) > 0) throw erpnextThrow(`Row #${cint(it.idx)}: Quantity for Item <strong>${str(it.item_code)}</strong> should be negative for a return.`);
-      }
-      if (doc.return_against) {
-        const original = site.tables.get('Sales Invoice', str(doc.return_against));
-        if (!original || cint(original.docstatus) !== 1) throw erpnextThrow(`Sales Invoice ${str(doc.return_against)} must be submitted`);
-        if (original.customer !== doc.customer) throw erpnextThrow(`Exchange Rate must be same as Sales Invoice ${str(doc.return_against)}`.replace('Exchange Rate', 'Customer'));
-        const originalItems = new Set(rows(original, 'items').map((i) => str(i.item_code)));
-        for (const it of items) {
-          if (!originalItems.has(str(it.item_code))) {
-            throw erpnextThrow(`Row # ${cint(it.idx)}: Returned Item ${str(it.item_code)} does not exist in Sales Invoice ${str(doc.return_against)}`);
-          }
-        }
-      }
-    }
+    if (cint(doc.is_return) && doc.return_against) validateReturnAgainst(site, ctx, doc);
 
     requireFiscalYear(site, postingDate, company, ctx);
     if (!doc.due_date) doc.due_date = postingDate;
@@ -482,22 +553,51 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
     params: ['source_name', 'target_doc'],
     required: ['source_name'],
     fn: ({ ctx, args }) => {
+      // make_return_doc through get_mapped_doc: fields and tables copied except `no_copy` ones, quantities negated
+      // net of what earlier credit notes returned, Actual taxes negated, then the new document's defaults.
       const source = engine.getDoc('Sales Invoice', str(args.source_name));
-      if (cint(source.docstatus) !== 1) throw erpnextThrow(`Sales Invoice ${str(source.name)} must be submitted`);
+      if (cint(source.docstatus) !== 1) throw frappeThrow(`Cannot map because following condition fails: docstatus=1`);
       const meta = engine.requireMeta('Sales Invoice');
       const target = engine.newDoc(ctx, 'Sales Invoice');
-      const skip = new Set(['name', 'owner', 'creation', 'modified', 'modified_by', 'docstatus', 'status', 'outstanding_amount', 'remarks', 'amended_from', 'posting_date', 'posting_time', 'due_date', 'payment_schedule', 'taxes']);
-      for (const [k, v] of Object.entries(source)) if (!skip.has(k) && !Array.isArray(v)) target[k] = v;
+      const system = new Set(['name', 'owner', 'creation', 'modified', 'modified_by', 'docstatus', 'idx', 'doctype', 'naming_series']);
+      const copyFields = (from: Doc, into: Doc, m: Meta): void => {
+        for (const [k, v] of Object.entries(from)) {
+          const df = m.getField(k);
+          if (system.has(k) || !df || cint(df.no_copy) || TABLE_TYPES.has(df.fieldtype) || v === null || v === undefined) continue;
+          into[k] = v;
+        }
+      };
+      copyFields(source, target, meta);
+      const returned = alreadyReturned(site, str(source.name));
+      for (const tf of meta.tableFields) {
+        if (cint(tf.no_copy)) continue;
+        const childMeta = engine.requireMeta(str(tf.options));
+        const out: Doc[] = [];
+        for (const row of rows(source, tf.fieldname)) {
+          if (tf.fieldname === 'items' && !flt(row.qty)) continue;
+          const data: Doc = {};
+          copyFields(row, data, childMeta);
+          if (tf.fieldname === 'items') {
+            const done = returned.get(`${str(row.item_code)}\u0000${str(row.name)}`);
+            data.qty = -Dec.of(row.qty).sub(done?.qty ?? 0).round(9).toNumber();
+            data.stock_qty = -Dec.of(row.stock_qty).sub(done?.stockQty ?? 0).round(9).toNumber();
+            data.sales_invoice_item = row.name;
+            data.pricing_rules = null;
+          }
+          if (tf.fieldname === 'taxes' && row.charge_type === 'Actual') data.tax_amount = -flt(row.tax_amount);
+          const child = engine.initChild(target, meta, tf, data, out.length + 1);
+          if (child) out.push(child);
+        }
+        target[tf.fieldname] = out;
+      }
       target.is_return = 1;
       target.return_against = source.name;
-      target.update_outstanding_for_self = 0;
-      target.posting_date = site.clock.today();
-      const itemsField = meta.getField('items');
-      target.items = rows(source, 'items').map((it, i) => {
-        const { name: _n, parent: _p, docstatus: _d, owner: _o, creation: _c, modified: _m, modified_by: _mb, ...data } = it;
-        const row = itemsField ? engine.initChild(target, meta, itemsField, { ...data, qty: -flt(it.qty), stock_qty: -flt(it.stock_qty), sales_invoice_item: it.name }, i + 1) : undefined;
-        return row ?? {};
-      });
+      target.ignore_pricing_rule = 1;
+      target.set_warehouse = '';
+      target.is_pos = source.is_pos ?? 0;
+      target.payments = [];
+      if (flt(source.discount_amount)) target.discount_amount = -flt(source.discount_amount);
+      calculate(target);
       return engine.responseForm(meta, target);
     },
   });
