@@ -68,6 +68,24 @@ describe('sales invoices', () => {
     expect([doc.status, doc.company, doc.currency, doc.debit_to, doc.posting_date, doc.naming_series]).toEqual(['Draft', 'Ref Company', 'EUR', 'Debtors - RC', '2026-11-28', 'ACC-SINV-.YYYY.-']);
   });
 
+  test('a tax included in the print rate is taken out of gross rates, so the grand total is what was typed', async () => {
+    const vatIncluded = { charge_type: 'On Net Total', account_head: 'VAT 20% - RC', rate: 20, included_in_print_rate: 1, description: 'TVA 20 % incluse' };
+    const doc = await invoice({ taxes: [vatIncluded], items: [{ item_code: 'SALLE-A', qty: 1, rate: 10 }, { item_code: 'SALLE-A', qty: 3, rate: 7 }, { item_code: 'SALLE-A', qty: 7, rate: 3.33 }] });
+    const items = doc.items as Record<string, unknown>[];
+    expect(items.map((i) => [i.amount, i.net_rate, i.net_amount])).toEqual([
+      [10, 8.33, 8.33],
+      [21, 5.83, 17.5],
+      [23.31, 2.78, 19.43],
+    ]);
+    expect([doc.total, doc.net_total, doc.total_taxes_and_charges, doc.grand_total]).toEqual([54.31, 45.26, 9.05, 54.31]);
+
+    const actual = await call(emu, 'POST', '/api/resource/Sales Invoice', {
+      body: { customer: 'Atelier Lumen', taxes: [{ ...vatIncluded, charge_type: 'Actual', tax_amount: 2 }], items: [{ item_code: 'SALLE-A', qty: 1 }] },
+    });
+    expect(actual.status).toBe(417);
+    expect(messages(actual.json)).toEqual(["Charge of type 'Actual' in row 1 cannot be included in Item Rate or Paid Amount"]);
+  });
+
   test('submitting posts balanced GL entries and leaves the invoice Unpaid for its grand total', async () => {
     const draft = await invoice({ taxes_and_charges: 'France VAT 20% - RC', items: [{ item_code: 'SALLE-A', qty: 10 }] });
     const doc = await submit(String(draft.name));

@@ -183,6 +183,54 @@ function stockOverReturn(message: string): FrappeError {
   return frappeThrow(message, 'StockOverReturnError', { module: 'erpnext.controllers.sales_and_purchase_return', excSource: 'erpnext (app)', status: 417 });
 }
 
+/**
+ * ERPNext's determine_exclusive_rate: with taxes "included in print rate" the typed rate is gross, and each row's
+ * net amount is the gross amount divided by (1 + the included tax fractions), so taxes are computed on that.
+ */
+function excludeInclusiveTaxes(items: Doc[], taxes: Doc[], conversionRate: number): void {
+  taxes.forEach((tax, i) => {
+    if (!cint(tax.included_in_print_rate)) return;
+    const idx = String(cint(tax.idx) || i + 1);
+    const chargeType = str(tax.charge_type);
+    if (chargeType === 'Actual') throw erpnextThrow(`Charge of type 'Actual' in row ${idx} cannot be included in Item Rate or Paid Amount`);
+    const rowId = cint(tax.row_id);
+    if (chargeType === 'On Previous Row Amount' && !cint(taxes[rowId - 1]?.included_in_print_rate)) {
+      throw erpnextThrow(`To include tax in row ${idx} in Item rate, taxes in rows ${String(rowId)} must also be included`);
+    }
+    if (chargeType === 'On Previous Row Total' && !taxes.slice(0, rowId - 1).every((t) => cint(t.included_in_print_rate))) {
+      throw erpnextThrow(`To include tax in row ${idx} in Item rate, taxes in rows 1 - ${String(rowId)} must also be included`);
+    }
+  });
+  for (const it of items) {
+    const qty = flt(it.qty);
+    if (!qty) continue;
+    const fractions: Dec[] = [];
+    const grandFractions: Dec[] = [];
+    let cumulated = Dec.zero();
+    let perQty = Dec.zero();
+    taxes.forEach((tax, i) => {
+      let fraction = Dec.zero();
+      if (cint(tax.included_in_print_rate)) {
+        const rate = Dec.of(flt(tax.rate)).div(100, 9);
+        const previous = cint(tax.row_id) - 1;
+        const chargeType = str(tax.charge_type);
+        if (chargeType === 'On Net Total') fraction = rate;
+        else if (chargeType === 'On Previous Row Amount') fraction = rate.mul(fractions[previous] ?? Dec.zero()).round(12);
+        else if (chargeType === 'On Previous Row Total') fraction = rate.mul(grandFractions[previous] ?? Dec.zero()).round(12);
+        else if (chargeType === 'On Item Quantity') perQty = perQty.add(Dec.of(flt(tax.rate)).mul(qty));
+      }
+      fractions[i] = fraction;
+      grandFractions[i] = (i === 0 ? Dec.of(1) : (grandFractions[i - 1] ?? Dec.of(1))).add(fraction);
+      cumulated = cumulated.add(fraction);
+    });
+    if (cumulated.isZero() && perQty.isZero()) continue;
+    it.net_amount = Dec.of(it.amount).sub(perQty).div(Dec.of(1).add(cumulated), 12).round(2).toNumber();
+    it.net_rate = Dec.of(it.net_amount).div(qty, 9).round(2).toNumber();
+    it.base_net_amount = mulRound(it.net_amount, conversionRate, 2);
+    it.base_net_rate = mulRound(it.net_rate, conversionRate, 2);
+  }
+}
+
 export function registerSalesInvoice(site: Site, methods: MethodRegistry): void {
   const engine = site.engine;
 
@@ -268,13 +316,14 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
     }
     doc.total_qty = totalQty.toNumber();
     doc.total = round2(total);
-    doc.net_total = doc.total;
+    const taxes = rows(doc, 'taxes');
+    if (taxes.some((t) => cint(t.included_in_print_rate))) excludeInclusiveTaxes(items, taxes, conversionRate);
+    doc.net_total = sum(items.map((i) => i.net_amount));
     doc.base_total = mulRound(doc.total, conversionRate, 2);
-    doc.base_net_total = doc.base_total;
+    doc.base_net_total = mulRound(doc.net_total, conversionRate, 2);
     doc.total_net_weight = sum(items.map((i) => i.total_weight));
 
     // Taxes: each row's amount is the unrounded sum over items, rounded once.
-    const taxes = rows(doc, 'taxes');
     let running = Dec.of(doc.net_total);
     const perRow: Dec[] = [];
     taxes.forEach((tax, i) => {
@@ -314,10 +363,19 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
       tax.item_wise_tax_detail = JSON.stringify(detail);
       if (!tax.description) tax.description = tax.account_head;
     });
+    // adjust_grand_total_for_inclusive_tax: prices that include tax must add up to what was typed, so a
+    // rounding difference of at most 0.05 is moved into the grand total.
+    let grandTotalDiff = 0;
+    const last = taxes[taxes.length - 1];
+    if (last && taxes.some((t) => cint(t.included_in_print_rate))) {
+      const exclusive = sum(taxes.filter((t) => !cint(t.included_in_print_rate)).map((t) => t.tax_amount));
+      const diff = Dec.of(doc.total).add(exclusive).sub(flt(last.total)).round(2).toNumber();
+      if (diff && Math.abs(diff) <= 0.05) grandTotalDiff = diff;
+    }
     const taxesTotal = sum(taxes.map((t) => t.tax_amount));
     doc.total_taxes_and_charges = taxesTotal;
     doc.base_total_taxes_and_charges = mulRound(taxesTotal, conversionRate, 2);
-    let grand = Dec.of(doc.net_total).add(taxesTotal);
+    let grand = Dec.of(doc.net_total).add(taxesTotal).add(grandTotalDiff);
     // Additional discount on the grand total.
     const pct = flt(doc.additional_discount_percentage);
     if (pct) doc.discount_amount = grand.mul(pct).div(100, 9).round(2).toNumber();
