@@ -36,6 +36,16 @@ describe('latency profile', () => {
     expect(order).toEqual(['uom', 'customer']);
   });
 
+  test('`method` covers every method without a key of its own', async () => {
+    emu.latency.set({ medianMs: { default: 0, method: 350, 'method:frappe.client.get_count': 0 }, sigma: 0 });
+    const order = await finishingOrder({
+      whoami: () => call(emu, 'GET', '/api/method/frappe.auth.get_logged_user'),
+      count: () => call(emu, 'GET', '/api/method/frappe.client.get_count', { query: { doctype: 'Item' } }),
+      list: () => call(emu, 'GET', '/api/resource/Item'),
+    });
+    expect(order.indexOf('whoami')).toBe(2);
+  });
+
   test('setting null removes the delay', async () => {
     emu.latency.set({ medianMs: { default: 350 }, sigma: 0 });
     const slowFirst = await finishingOrder({

@@ -3,8 +3,9 @@ import type { Rng } from '../util/random';
 
 /**
  * Simulated server time per request: the median by operation and a log-normal spread.
- * Operation keys: get, list, count, insert, update, submit, cancel, delete, method, login, meta,
- * optionally suffixed with ":<DocType>" (e.g. "insert:Sales Invoice"); `default` covers the rest.
+ * Operation keys: get, list, count, insert, update, submit, cancel, delete, login, meta, optionally
+ * suffixed with ":<DocType>" (e.g. "insert:Sales Invoice"); "method:<dotted.path>" for one method and
+ * `method` for every method without its own key; `default` covers the rest.
  */
 export interface LatencyProfile {
   medianMs: Record<string, number>;
@@ -67,7 +68,8 @@ export function resolveProfile(profile: LatencyProfile | 'erpnext-v15' | null | 
 /** Draws a delay for an operation from a profile. */
 export function drawLatency(profile: LatencyProfile, operation: string, doctype: string | undefined, rng: Rng): number {
   const m = profile.medianMs;
-  const median = (doctype ? m[`${operation}:${doctype}`] : undefined) ?? m[operation] ?? m.default ?? 0;
+  const family = operation.startsWith('method:') ? m.method : undefined;
+  const median = (doctype ? m[`${operation}:${doctype}`] : undefined) ?? m[operation] ?? family ?? m.default ?? 0;
   if (median <= 0) return 0;
   const sigma = profile.sigma ?? 0;
   return sigma > 0 ? median * Math.exp(sigma * rng.normal()) : median;
