@@ -4,17 +4,29 @@ import type { Logger } from '../log';
 export interface HttpAppParts {
   logger: Logger;
   routers: readonly Router[];
+  /** express's `trust proxy`: which hops may set X-Forwarded-For (client IPs for throttling, logs). Default: loopback. */
+  trustProxy?: boolean | number | string | readonly string[];
 }
+
+/** What a router knows of a request that the access log should say: the route pattern, the place, the user. */
+export interface RequestLogFields {
+  route?: string;
+  place?: string;
+  user?: string;
+}
+
+/** Filled by the routers while they handle a request; read once the response is sent. */
+export const requestLogFields = new WeakMap<object, RequestLogFields>();
 
 /** The error body every endpoint answers with: a stable code for programs, a sentence for people. */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
-export function createHttpApp({ logger, routers }: HttpAppParts): Express {
+export function createHttpApp({ logger, routers, trustProxy = 'loopback' }: HttpAppParts): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxy);
   app.use(requestLog(logger));
   for (const router of routers) app.use(router);
   app.use((req, res) => {
@@ -24,12 +36,19 @@ export function createHttpApp({ logger, routers }: HttpAppParts): Express {
   return app;
 }
 
+/** One line per request, with the route's pattern when a router names it (ids and query strings stay out of the log). */
 function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    // Read now: a router mounted on a sub-path rewrites req.url while it runs.
+    const path = req.path;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'http');
+      const fields = requestLogFields.get(res) ?? {};
+      logger.info(
+        { method: req.method, route: fields.route ?? path, status: res.statusCode, ms: Math.round(ms * 10) / 10, place: fields.place, user: fields.user },
+        'http',
+      );
     });
     next();
   };
