@@ -173,7 +173,9 @@ export interface RebuildReport {
 /**
  * Errors the HTTP layer maps to statuses: NotFound → 404 (also for another member's booking: never say it exists),
  * Forbidden → 403, Conflict → 409 (stale state, concurrent change), Unavailable → 503 (the ERP or the index is not
- * ready; Retry-After). Refusals by the rules are not errors: they are `Refusal` values (→ 422 with the reasons).
+ * ready; Retry-After), InvalidRequest → 422 with its `code` and text (a request the engine does not take: a payment
+ * mode not offered yet, a range too long to compute, a resource set up wrongly in the ERP). Refusals by the rules are
+ * not errors: they are `Refusal` values (→ 422 with the reasons).
  */
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
@@ -184,6 +186,20 @@ export class ForbiddenError extends Error {
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
+/**
+ * Codes: PAYMENT_MODE_UNAVAILABLE, PAYMENT_MODE_NOT_ALLOWED, RANGE_TOO_LONG, CUSTOMER_REQUIRED, UNKNOWN_CUSTOMER,
+ * CUSTOMER_DISABLED, RESOURCE_MISCONFIGURED, RESOURCE_DISABLED, PRICE_CHANGE.
+ */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
+  constructor(
+    readonly code: string,
+    readonly text: Bilingual,
+  ) {
+    super(text.en);
+  }
+}
+
 export class UnavailableError extends Error {
   override readonly name = 'UnavailableError';
   constructor(
