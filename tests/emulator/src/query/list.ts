@@ -355,6 +355,12 @@ export class ListQuery {
       output = rows.map((row) => ({ values: project(row), sortRow: row }));
     }
 
+    if (order.length === 0 && groupColumns.length === 0 && !hasAggregate) {
+      // Frappe 15's get_list sends no ORDER BY when none is asked for; InnoDB then scans the primary key,
+      // so rows come by `name` in the table's collation, not in the order they were written.
+      const nameColumn: ColumnRef = { table: '', meta: this.meta, fieldname: 'name' };
+      output.sort((a, b) => compareValues(a.sortRow?.main.name, b.sortRow?.main.name, nameColumn));
+    }
     if (order.length > 0) {
       output.sort((a, b) => {
         for (const o of order) {
