@@ -22,10 +22,12 @@ const project = (name, extra = {}) => ({
 module.exports = {
   // Two cores: integration tests start servers and Redis connections, so parallelism stays modest.
   maxWorkers: 2,
+  // A global option (jest ignores it per project); tests that start processes give their own, longer one.
+  testTimeout: 30_000,
   projects: [
     project('unit'),
-    project('integration', { testTimeout: 60_000 }),
-    project('contract', { testTimeout: 60_000 }),
-    project('e2e', { testTimeout: 180_000 }),
+    project('integration'),
+    project('contract'),
+    project('e2e'),
   ],
 };

@@ -1,0 +1,66 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../../scripts/src/lib/redis-server';
+
+const root = resolve(__dirname, '../..');
+
+/** Processes still alive in a process group (the demo and everything it started share it). */
+function groupMembers(pgid: number): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => Number(cols[1]) === pgid)
+    .map((cols) => cols.slice(2).join(' '));
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, deadlineMs: number): Promise<T | undefined> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
+}
+
+describe('npm start (the demo)', () => {
+  it('starts Redis, the seeded ERP emulator and the sidecar, answers /health, and Ctrl-C leaves nothing behind', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'creneau-start-'));
+    const port = await freePort();
+    const erpPort = await freePort();
+    const deadRedis = await freePort();
+    // Its own process group, like a terminal's foreground job: Ctrl-C reaches every process in it.
+    const child = spawn('npm', ['start'], {
+      cwd: root,
+      detached: true,
+      env: { ...process.env, PORT: String(port), ERP_EMULATOR_PORT: String(erpPort), REDIS_URL: `redis://127.0.0.1:${String(deadRedis)}`, CRENEAU_STATE_DIR: state, ERP_URL: '', CRENEAU_CONFIG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const pgid = child.pid ?? 0;
+    try {
+      const health = await waitFor(async () => {
+        const res = await fetch(`http://127.0.0.1:${String(port)}/health`);
+        return res.status === 200 ? ((await res.json()) as { status: string; redis: { ok: boolean }; places: { erp: { ok: boolean } }[] }) : undefined;
+      }, 60_000);
+      if (!health) throw new Error(`no healthy answer within 60 s; the demo printed:\n${output}`);
+      expect(health).toMatchObject({ status: 'ok', redis: { ok: true } });
+      expect(health.places[0]?.erp.ok).toBe(true);
+      expect(output).toContain('started a private redis-server');
+      expect(output).toContain(`http://127.0.0.1:${String(port)}`);
+      expect(groupMembers(pgid).some((args) => args.includes('redis-server'))).toBe(true);
+
+      process.kill(-pgid, 'SIGINT');
+      const gone = await waitFor(() => Promise.resolve(groupMembers(pgid).length === 0 ? true : undefined), 15_000);
+      expect({ gone, left: groupMembers(pgid) }).toEqual({ gone: true, left: [] });
+    } finally {
+      if (groupMembers(pgid).length > 0) process.kill(-pgid, 'SIGKILL');
+      rmSync(state, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
