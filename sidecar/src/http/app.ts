@@ -30,7 +30,9 @@ export function createHttpApp({ logger, routers, trustProxy = 'loopback' }: Http
   app.use(requestLog(logger));
   for (const router of routers) app.use(router);
   app.use((req, res) => {
-    res.status(404).json({ error: { code: 'NOT_FOUND', message: `No such endpoint: ${req.method} ${req.path}` } } satisfies ErrorBody);
+    const where = `${req.method} ${req.path.slice(0, 200)}`;
+    const message = req.acceptsLanguages('fr', 'en') === 'en' ? `No such endpoint: ${where}` : `Adresse inconnue : ${where}`;
+    res.status(404).json({ error: { code: 'NOT_FOUND', message } } satisfies ErrorBody);
   });
   app.use(errorHandler(logger));
   return app;

@@ -34,14 +34,16 @@ export function resourceNotFound(ids: readonly string[]): NotFoundWording {
 }
 
 /** Where the engine cannot find what a request names, only the resource can be missing: the 404 names it. */
-export function namingResources(ids: readonly string[]) {
-  return (error: unknown): never => {
+export async function namingResources<T>(ids: readonly string[], run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
     if (error instanceof NotFoundError) {
       const wording = resourceNotFound(ids);
       throw new ApiError(404, wording.code, wording.text);
     }
     throw error;
-  };
+  }
 }
 
 export function memberRoutes(deps: ApiDeps): AnyRoute[] {
@@ -74,14 +76,14 @@ export function memberRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 200, description: 'Availability per resource', schema: availabilityResponse },
       errors: [400, 401, 404, 422, 503],
       handle: async ({ session, place, query }) => {
-        const outcome = await place.service
-          .availability(session.principal, {
+        const outcome = await namingResources(query.resource ?? [], () =>
+          place.service.availability(session.principal, {
             from: query.from,
             to: query.to,
             ...(query.resource ? { resourceIds: query.resource } : {}),
             ...(query.seats !== undefined ? { seats: query.seats } : {}),
-          })
-          .catch(namingResources(query.resource ?? []));
+          }),
+        );
         if (!outcome.ok) throw refusal(outcome.reasons);
         return { body: availabilityJson({ from: query.from, to: query.to }, outcome.value, place) };
       },
@@ -98,7 +100,7 @@ export function memberRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 200, description: 'The quote', schema: quoteSchema },
       errors: [400, 401, 403, 404, 413, 415, 422, 503],
       handle: async ({ session, place, body }) => {
-        const outcome = await place.service.quote(session.principal, body).catch(namingResources([body.resourceId]));
+        const outcome = await namingResources([body.resourceId], () => place.service.quote(session.principal, body));
         if (!outcome.ok) throw refusal(outcome.reasons);
         return { body: quoteJson(outcome.value, place) };
       },
@@ -117,9 +119,9 @@ export function memberRoutes(deps: ApiDeps): AnyRoute[] {
       body: { kind: 'json', schema: bookingRequest },
       response: { status: 201, alsoStatus: 200, description: 'Booked', schema: bookingSchema },
       errors: [400, 401, 403, 404, 413, 415, 422, 429, 503],
-      handle: async ({ session, place, body, headers }) =>
-        createBooking(deps, place, session.principal, body, headers['idempotency-key'], { throttle: true }).catch(
-          namingResources([body.resourceId]),
+      handle: ({ session, place, body, headers }) =>
+        namingResources([body.resourceId], () =>
+          createBooking(deps, place, session.principal, body, headers['idempotency-key'], { throttle: true }),
         ),
     }),
     placeRoute({

@@ -247,10 +247,12 @@ export function sendError(res: Response, error: ApiError, lang: Lang): void {
  * Content-Length says so, and a syntax error with 400; neither is our fault, so neither may become a 500.
  */
 function bodyParserError(error: unknown): ApiError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
-  const status = 'status' in error && typeof error.status === 'number' ? error.status : 400;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const status = 'status' in error && typeof error.status === 'number' ? error.status : undefined;
+  const type = 'type' in error && typeof error.type === 'string' ? error.type : undefined;
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   const limit = 'limit' in error && typeof error.limit === 'number' ? error.limit : undefined;
-  switch (error.type) {
+  switch (type) {
     case 'entity.parse.failed':
       return new ApiError(400, 'MALFORMED_JSON', {
         fr: "Le corps n'est pas du JSON valide (un objet JSON est attendu)",
@@ -274,11 +276,18 @@ function bodyParserError(error: unknown): ApiError | undefined {
         fr: 'Le corps reçu ne correspond pas à sa longueur annoncée',
         en: 'The body received does not match its announced length',
       });
-    default:
-      return status >= 400 && status < 500
-        ? new ApiError(status, 'BAD_REQUEST', { fr: 'Requête invalide', en: 'Bad request' })
-        : undefined;
   }
+  // zlib's errors reach us as a bare 400 when a body announced as gzip or deflate does not inflate.
+  if (code?.startsWith('Z_')) {
+    return new ApiError(400, 'UNREADABLE_BODY', {
+      fr: 'Le corps compressé est illisible (Content-Encoding ne correspond pas au contenu)',
+      en: 'The compressed body cannot be read (Content-Encoding does not match the content)',
+    });
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new ApiError(status, 'BAD_REQUEST', { fr: 'Requête invalide', en: 'Bad request' });
+  }
+  return undefined;
 }
 
 function validate<T extends z.ZodType>(schema: T, value: unknown, part: InputPart): z.output<T> {
