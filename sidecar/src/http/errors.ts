@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConflictError, ForbiddenError, NotFoundError, UnavailableError } from '../booking/contract';
+import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, UnavailableError } from '../booking/contract';
 import type { Bilingual, Lang, Reason } from '../domain';
 import { ErpError, ErpUnavailableError } from '../erp';
 
@@ -60,6 +60,8 @@ export const BOOKING_NOT_FOUND: NotFoundWording = {
 export function fromEngineError(error: unknown, notFound: NotFoundWording): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof NotFoundError) return new ApiError(404, notFound.code, notFound.text);
+  // A request the engine does not take (a payment mode not offered, an unknown customer): its own code and words.
+  if (error instanceof InvalidRequestError) return new ApiError(422, error.code, error.text);
   if (error instanceof ForbiddenError) {
     return new ApiError(403, 'FORBIDDEN', both(`Action non autorisée : ${error.message}`, `Not allowed: ${error.message}`));
   }

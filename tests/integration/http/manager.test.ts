@@ -54,8 +54,8 @@ describe('booking for a customer', () => {
     expect(noResource.status).toBe(404);
     expect(errorOf(noResource).code).toBe('RESOURCE_NOT_FOUND');
     const noCustomer = await manager.post('/manager/bookings', { customer: 'Nobody SA', resourceId: 'salle-a', start: '2026-12-03T10:00:00Z', end: '2026-12-03T11:00:00Z' });
-    expect(noCustomer.status).toBe(404);
-    expect(errorOf(noCustomer).code).toBe('CUSTOMER_NOT_FOUND');
+    expect(noCustomer.status).toBe(422);
+    expect(errorOf(noCustomer)).toEqual({ code: 'UNKNOWN_CUSTOMER', message: 'Client inconnu : Nobody SA' });
   });
 
   it('requires the customer', async () => {

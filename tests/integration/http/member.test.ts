@@ -147,6 +147,13 @@ describe('quotes and bookings', () => {
     expect(errorOf(margin).message).toMatch(/kept for walk-in visitors/);
   });
 
+  it('passes on a request the engine does not take, with its code and words', async () => {
+    const staff = await signedIn(h.url, h.placeId, h.members.staff);
+    const response = await book(staff, { resourceId: 'salle-a', ...thursday('10:00', '11:00') });
+    expect(response.status).toBe(422);
+    expect(errorOf(response)).toEqual({ code: 'CUSTOMER_REQUIRED', message: 'Aucun client à qui facturer' });
+  });
+
   it('names an unknown resource in a 404', async () => {
     const response = await book(alice, { resourceId: 'no-such-room', ...thursday('10:00', '11:00') });
     expect(response.status).toBe(404);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ConflictError,
   ForbiddenError,
+  InvalidRequestError,
   NotFoundError,
   type AvailabilityRequest,
   type AvailabilityView,
@@ -278,9 +279,11 @@ export class EngineDouble implements BookingService, MemberDirectory, ErpChangeS
     const known = memory === undefined ? undefined : this.byIdempotencyKey.get(memory);
     if (known !== undefined) return Promise.resolve({ ok: true, value: this.view(this.visible(principal, known)) });
     const customer = principal.isManager ? request.customer : principal.customer;
-    if (customer === undefined || customer === null) return Promise.reject(new ForbiddenError('no customer to book for'));
+    if (customer === undefined || customer === null) {
+      return Promise.reject(new InvalidRequestError('CUSTOMER_REQUIRED', { fr: 'Aucun client à qui facturer', en: 'No customer to bill' }));
+    }
     if (principal.isManager && !this.options.members.some((m) => m.customer === customer)) {
-      return Promise.reject(new NotFoundError(`customer ${customer}`));
+      return Promise.reject(new InvalidRequestError('UNKNOWN_CUSTOMER', { fr: `Client inconnu : ${customer}`, en: `Unknown customer: ${customer}` }));
     }
     const priced = this.priced(principal, request);
     if (!priced.ok) return Promise.resolve(priced);
