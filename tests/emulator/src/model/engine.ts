@@ -21,6 +21,34 @@ import { makeAutoname, nameFromAutoname, validateName, type NamingEnv } from './
 import type { Tables } from './store';
 import { asDict, dbValue, isRecord, pyText, str, truthy } from './values';
 
+/**
+ * frappe/hooks.py `ignore_links_on_delete` (v15): logs and side records that never block deleting the document they
+ * point at (a Webhook with delivery logs, a document with comments or versions can be deleted).
+ */
+const IGNORE_LINKS_ON_DELETE: readonly string[] = [
+  'Communication',
+  'ToDo',
+  'DocShare',
+  'Email Unsubscribe',
+  'Activity Log',
+  'File',
+  'Version',
+  'Document Follow',
+  'Comment',
+  'View Log',
+  'Tag Link',
+  'Notification Log',
+  'Email Queue',
+  'Document Share Key',
+  'Integration Request',
+  'Unhandled Email',
+  'Webhook Request Log',
+  'Workspace',
+  'Route History',
+  'Access Log',
+  'Permission Log',
+];
+
 export type Action = 'save' | 'submit' | 'cancel' | 'update_after_submit';
 
 /** One write of one document, as the controller hooks see it. */
@@ -877,7 +905,7 @@ export class Engine {
   checkNoBackLinks(ctx: Ctx, meta: Meta, doc: Doc, method: 'Delete' | 'Cancel'): void {
     const name = str(doc.name);
     const lowered = name.toLowerCase();
-    const ignored = new Set(method === 'Cancel' ? this.deps.controllers.get(meta.name)?.ignoreLinkedDoctypesOnCancel ?? [] : []);
+    const ignored = new Set(method === 'Cancel' ? this.deps.controllers.get(meta.name)?.ignoreLinkedDoctypesOnCancel ?? [] : IGNORE_LINKS_ON_DELETE);
     const raise = (linkedDoctype: string, linkedName: string): never => {
       throw frappeThrow(
         `Cannot delete or cancel because ${this.linkLabel(ctx, meta.name, name)} is linked with ${this.linkLabel(ctx, linkedDoctype, linkedName)} `,
