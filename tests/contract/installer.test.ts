@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
-import { runInstallerCli } from '../../../sidecar/src/addon/cli';
-import { ADDON_APP_DIR, addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
-import { runInstall } from '../../../sidecar/src/addon/installer';
-import { createFrappeAdapter, ErpNotFoundError, type ErpPort } from '../../../sidecar/src/erp';
-import { openTarget, type Target } from '../../contract/site';
-import { startEmulator } from '../../emulator/src/index';
+import { runInstallerCli } from '../../sidecar/src/addon/cli';
+import { ADDON_APP_DIR, addonDocTypeRoot, loadAddonDefinitions } from '../../sidecar/src/addon/definitions';
+import { runInstall } from '../../sidecar/src/addon/installer';
+import { createFrappeAdapter, ErpNotFoundError, type ErpPort } from '../../sidecar/src/erp';
+import { openTarget, type Target } from './site';
+import { startEmulator } from '../emulator/src/index';
 
 /**
  * `npm run erp:install` / `erp:uninstall` as a manager runs them, against the emulator (a fresh
