@@ -1,4 +1,8 @@
-import type { MemberAccount } from './harness';
+/** ERP portal credentials. */
+export interface Credentials {
+  user: string;
+  password: string;
+}
 
 export interface ApiResponse {
   status: number;
@@ -80,14 +84,14 @@ export class ApiClient {
     return this.send('POST', path, { ...options, ...(json !== undefined ? { json } : {}) });
   }
 
-  async signIn(account: Pick<MemberAccount, 'user' | 'password'>): Promise<ApiResponse> {
+  async signIn(account: Credentials): Promise<ApiResponse> {
     const response = await this.post('/session', { usr: account.user, pwd: account.password });
     if (response.status === 200) this.csrf = (response.body as { csrfToken: string }).csrfToken;
     return response;
   }
 }
 
-export async function signedIn(baseUrl: string, placeId: string, account: MemberAccount): Promise<ApiClient> {
+export async function signedIn(baseUrl: string, placeId: string, account: Credentials): Promise<ApiClient> {
   const client = new ApiClient(baseUrl, placeId);
   const response = await client.signIn(account);
   if (response.status !== 200) throw new Error(`sign-in of ${account.user} failed: ${response.status} ${response.text}`);
