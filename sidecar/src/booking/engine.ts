@@ -1,0 +1,116 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Catalog } from '../catalog';
+import type { Cents } from '../domain';
+import type { Logger } from '../log';
+import { PlaceQueues, QUEUE_NAMES } from '../queue/queues';
+import type { BookingService, BookingView, ErpChangeNotice, ErpChangeSink, MemberDirectory, Outcome, RebuildReport } from './contract';
+import { EngineContext, resolveOptions, type BookingEngineOptions, type PlaceInfo, type WriteJobData } from './context';
+import { IndexBuilder } from './rebuild';
+import { EngineBookingService } from './service';
+import { BookingStore } from './store';
+import { ErpSync, type ReconcileReport } from './sync';
+
+/**
+ * One place's booking engine: `createBookingEngine(deps)`, then `start()`. Several processes may
+ * run it on the same Redis and ERP at once; everything it does is safe with N of them. It keeps no
+ * module state, and `close()` stops everything it started (workers, queues, timers), so it can run
+ * in a child process and be stopped cleanly or killed.
+ */
+
+export interface BookingEngineDeps {
+  place: PlaceInfo;
+  /** Commands connection (the engine does not close it). */
+  redis: Redis;
+  /** BullMQ opens its own connections (its workers block on theirs). */
+  redisUrl: string;
+  logger: Logger;
+  now?: () => number;
+  options?: BookingEngineOptions;
+}
+
+export interface BookingEngine {
+  service: BookingService;
+  directory: MemberDirectory;
+  changes: ErpChangeSink;
+  /** Loads the catalog, rebuilds the index if there is none, starts the workers and the schedulers. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** For the money issue: a payment the ERP recorded for a booking awaiting it. */
+  paymentReceived(bookingId: string, amount: Cents): Promise<Outcome<BookingView>>;
+  /** Compares the ERP with the index now (it also runs every `reconcileEveryMs`). */
+  reconcile(): Promise<ReconcileReport>;
+  /** Requeues lost ERP writes and ends overdue holds now (it also runs every `sweepEveryMs`). */
+  sweep(): Promise<{ requeued: number; expired: number }>;
+  rebuild(): Promise<RebuildReport>;
+  /** Bookings whose latest change the ERP has not got yet. */
+  pendingErpWrites(): Promise<number>;
+}
+
+export function createBookingEngine(deps: BookingEngineDeps): BookingEngine {
+  const options = resolveOptions(deps.options);
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger.child({ place: deps.place.id });
+  const store = new BookingStore(deps.redis, deps.place.keys, now);
+  const catalog = new Catalog({
+    erp: deps.place.erp,
+    redis: deps.redis,
+    keys: deps.place.keys,
+    logger,
+    now,
+    placeTimeZone: deps.place.timeZone,
+    ...(options.catalog ? { options: options.catalog } : {}),
+  });
+  const queues = new PlaceQueues(deps.place.keys, deps.redisUrl, logger);
+  const ctx = new EngineContext(deps.place, deps.redis, logger, now, options, store, catalog, queues);
+  const sync = new ErpSync(ctx);
+  const builder = new IndexBuilder(ctx, sync);
+  ctx.requestRebuild = (source) => builder.request(source);
+  const service = new EngineBookingService(ctx, sync, (source) => builder.request(source));
+
+  const schedulers = async (): Promise<void> => {
+    if (!options.workers) return;
+    await queues.every(QUEUE_NAMES.timers, 'sweep', options.sweepEveryMs, 'sweep');
+    await queues.every(QUEUE_NAMES.timers, 'reconcile', options.reconcileEveryMs, 'reconcile');
+  };
+  builder.afterSwap = schedulers;
+
+  let started = false;
+  return {
+    service,
+    directory: { principalFor: (user, fullName) => catalog.principalFor(user, fullName) },
+    changes: { notify: (change: ErpChangeNotice) => sync.notify(change) },
+    async start() {
+      if (started) return;
+      started = true;
+      await catalog.snapshot();
+      if ((await store.currentGeneration()) === undefined) await builder.request('start');
+      if (!options.workers) return;
+      const workerSettings = {
+        ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
+        ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+      };
+      queues.work(QUEUE_NAMES.erpWrites, (job: Job<WriteJobData>) => sync.writeJob(job), { concurrency: options.writeConcurrency, ...workerSettings });
+      queues.work(QUEUE_NAMES.erpChanges, (job: Job<ErpChangeNotice>) => sync.changeJob(job), { concurrency: options.changeConcurrency, ...workerSettings });
+      queues.work(
+        QUEUE_NAMES.timers,
+        async (job: Job<{ bookingId?: string }>) => {
+          if (job.name === 'expire-hold' && job.data.bookingId) await ctx.withIndex(() => sync.expireHold(job.data.bookingId ?? ''));
+          else if (job.name === 'sweep') await sync.sweep();
+          else if (job.name === 'reconcile') await sync.reconcile();
+        },
+        { concurrency: 2, ...workerSettings },
+      );
+      await schedulers();
+      await sync.sweep();
+    },
+    async close() {
+      await queues.close();
+    },
+    paymentReceived: (bookingId, amount) => service.paymentReceived(bookingId, amount),
+    reconcile: () => sync.reconcile(),
+    sweep: () => sync.sweep(),
+    rebuild: () => builder.request('demand'),
+    pendingErpWrites: () => store.outboxSize(),
+  };
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { EXTEND, RELEASE } from './lua';
+
+/**
+ * A short Redis lock (SET NX PX with a random token; released only by its holder). Used where a
+ * check and a write must not interleave across processes but one Lua script cannot hold both:
+ * a member's quota (read their bookings, then reserve), one booking's ERP write, one rebuild.
+ * The TTL frees the lock of a process that died holding it.
+ */
+export class RedisLock {
+  private constructor(
+    private readonly redis: Redis,
+    readonly key: string,
+    private readonly token: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** Takes the lock, waiting up to `waitMs` for it; undefined if someone else kept it that long. */
+  static async acquire(redis: Redis, key: string, ttlMs: number, waitMs = 0, retryMs = 25): Promise<RedisLock | undefined> {
+    const token = randomBytes(12).toString('hex');
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const taken = await redis.set(key, token, 'PX', ttlMs, 'NX');
+      if (taken === 'OK') return new RedisLock(redis, key, token, ttlMs);
+      if (Date.now() >= deadline) return undefined;
+      // A little jitter so that waiters do not knock all at once.
+      await sleep(retryMs + Math.floor(Math.random() * retryMs));
+    }
+  }
+
+  async release(): Promise<void> {
+    await RELEASE.run(this.redis, [this.key, this.token]);
+  }
+
+  /** Keeps the lock for another TTL; false if it was lost (expired, or Redis was emptied). */
+  async extend(): Promise<boolean> {
+    return (await EXTEND.run(this.redis, [this.key, this.token, this.ttlMs])) === 1;
+  }
+}
+
+/** Runs `fn` under the lock; `onBusy` decides what happens when the lock cannot be had in time. */
+export async function withLock<T>(redis: Redis, key: string, ttlMs: number, waitMs: number, fn: () => Promise<T>, onBusy: () => T | Promise<T>): Promise<T> {
+  const lock = await RedisLock.acquire(redis, key, ttlMs, waitMs);
+  if (!lock) return onBusy();
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}

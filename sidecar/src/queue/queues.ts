@@ -1,0 +1,98 @@
+import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type Processor } from 'bullmq';
+import type { Logger } from '../log';
+import type { PlaceKeyspace } from '../redis/keys';
+
+/**
+ * A place's BullMQ queues, under the place's key prefix so that places sharing a Redis never see
+ * each other's jobs. Each queue has its own worker in every sidecar process that runs workers;
+ * BullMQ hands each job to one of them, and hands a job back out if its process died holding it
+ * (stalled-job detection), so the work survives a `kill -9`.
+ */
+
+export const QUEUE_NAMES = {
+  /** Writing a booking's current state to the ERP. */
+  erpWrites: 'erp-writes',
+  /** Applying a change made in the ERP (webhooks). */
+  erpChanges: 'erp-changes',
+  /** Hold expiry, the outbox sweep, the reconciliation. */
+  timers: 'booking-timers',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export interface WorkerSettings {
+  concurrency: number;
+  /** How long a job's lock lasts before another process may take the job over (BullMQ default 30 s). */
+  lockDurationMs?: number;
+  /** How often stalled jobs are looked for (BullMQ default 30 s). */
+  stalledIntervalMs?: number;
+}
+
+/** A job id BullMQ accepts (no ':') from any text, so that ids built from booking ids stay unique. */
+export function jobId(...parts: (string | number)[]): string {
+  return parts.map((part) => encodeURIComponent(String(part))).join('-');
+}
+
+export class PlaceQueues {
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly workers: Worker[] = [];
+  private readonly connection: ConnectionOptions;
+  private closed = false;
+
+  constructor(
+    private readonly keys: PlaceKeyspace,
+    redisUrl: string,
+    private readonly logger: Logger,
+  ) {
+    this.connection = { url: redisUrl };
+  }
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.keys.queuePrefix });
+      queue.on('error', (error: Error) => this.logger.warn({ place: this.keys.placeId, queue: name, err: error }, 'queue connection error'));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async add(name: QueueName, jobName: string, data: unknown, options: JobsOptions): Promise<void> {
+    await this.queue(name).add(jobName, data, { removeOnComplete: true, removeOnFail: true, ...options });
+  }
+
+  /** Starts a worker for a queue in this process. */
+  work(name: QueueName, processor: Processor, settings: WorkerSettings): void {
+    if (this.closed) throw new Error(`the queues of place ${this.keys.placeId} are closed`);
+    const worker = new Worker(name, processor, {
+      connection: this.connection,
+      prefix: this.keys.queuePrefix,
+      concurrency: settings.concurrency,
+      ...(settings.lockDurationMs ? { lockDuration: settings.lockDurationMs } : {}),
+      ...(settings.stalledIntervalMs ? { stalledInterval: settings.stalledIntervalMs } : {}),
+    });
+    worker.on('error', (error: Error) => this.logger.warn({ place: this.keys.placeId, queue: name, err: error }, 'worker error'));
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      const attempts = job?.opts.attempts ?? 1;
+      const final = (job?.attemptsMade ?? 0) >= attempts;
+      this.logger[final ? 'error' : 'warn'](
+        { place: this.keys.placeId, queue: name, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error },
+        final ? 'job failed for good (the sweeper will try it again)' : 'job failed, will be retried',
+      );
+    });
+    this.workers.push(worker);
+  }
+
+  /** A repeating job (BullMQ job scheduler); upserting the same id again just updates it. */
+  async every(name: QueueName, schedulerId: string, everyMs: number, jobName: string): Promise<void> {
+    await this.queue(name).upsertJobScheduler(schedulerId, { every: everyMs }, { name: jobName, opts: { removeOnComplete: true, removeOnFail: true } });
+  }
+
+  /** Stops the workers (letting the jobs in hand finish) and the queues' connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}

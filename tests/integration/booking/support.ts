@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
+import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
+import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Principal } from '../../../sidecar/src/booking';
+import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
+import { createLogger, type Logger } from '../../../sidecar/src/log';
+import { connectRedis } from '../../../sidecar/src/redis/connection';
+import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
+import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
+
+/**
+ * A place for the booking engine's integration tests: the ERP emulator with the add-on's DocTypes
+ * loaded as if installed, seeded with resources, prices, members and settings; real Redis under a
+ * place id of its own (so that test files never meet); engines built on them, closed at the end.
+ */
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const PARIS = 'Europe/Paris';
+export const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
+export interface ResourceSeed {
+  name: string;
+  kind?: 'Room' | 'Seat Pool' | 'Machine';
+  capacity?: number;
+  walkInMargin?: number;
+  slotMinutes?: number;
+  /** Every day of the week from..to (HH:MM:SS); default 07:00–21:00. */
+  open?: [string, string];
+  /** Rates by UOM in the ERP's decimal form. */
+  prices?: Record<string, number>;
+  extra?: Doc;
+}
+
+export interface MemberSeed {
+  key: string;
+  customerGroup?: string;
+  postPaid?: boolean;
+  qualifications?: string;
+}
+
+export interface PlaceSetup {
+  resources: ResourceSeed[];
+  members?: MemberSeed[];
+  settings?: Doc;
+  emulator?: EmulatorOptions;
+  /** The adapter's settings (short timeouts and backoffs for fault tests). */
+  erp?: Partial<FrappeAdapterConfig>;
+}
+
+export interface TestPlace {
+  placeId: string;
+  keys: PlaceKeyspace;
+  emulator: EmulatorHandle;
+  erp: FrappeAdapter;
+  redis: Redis;
+  logger: Logger;
+  logs: Record<string, unknown>[];
+  /** A new engine on this place (as another sidecar process would run one). */
+  engine(options?: BookingEngineOptions, erp?: FrappeAdapter): Promise<BookingEngine>;
+  /** Portal user → principal, through an engine's member directory. */
+  principal(engine: BookingEngine, key: string): Promise<Principal>;
+  manager: Principal;
+  /** The ERP's Creneau Booking documents. */
+  erpBookings(): Doc[];
+  close(): Promise<void>;
+}
+
+export const userOf = (placeId: string, key: string): string => `${key}.${placeId}@example.org`;
+export const customerOf = (key: string): string => `${key[0]?.toUpperCase() ?? ''}${key.slice(1)} Membre`;
+
+/** A date `days` ahead of today in Paris, "YYYY-MM-DD". */
+export function dayAhead(days: number): string {
+  return DateTime.now().setZone(PARIS).startOf('day').plus({ days }).toISODate() ?? '';
+}
+
+/** "2026-12-05", "09:00" → the instant in Paris. */
+export function at(date: string, time: string): number {
+  return DateTime.fromISO(`${date}T${time}`, { zone: PARIS }).toMillis();
+}
+
+export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
+  const placeId = `tb-${randomBytes(4).toString('hex')}`;
+  const keys = placeKeyspace(placeId);
+  const emulator = await startEmulator({ addonDocTypeDirs: [addonDocTypeRoot()], randomSeed: 5, ...setup.emulator });
+  const store = emulator.store;
+  // The add-on's Custom Fields on Customer (post-paid, qualifications), as the installer adds them.
+  for (const field of loadAddonDefinitions().customFields) {
+    if (!store.get('Custom Field', `${field.dt}-${field.fieldname}`)) store.insert({ ...field, doctype: 'Custom Field' });
+  }
+  store.update('Creneau Settings', 'Creneau Settings', { holidays_close: 0, hold_minutes: 15, ...setup.settings });
+  for (const seed of setup.resources) {
+    const item = `RES-${seed.name.toUpperCase().replace(/[^A-Z0-9]+/g, '-')}`;
+    store.insert({ doctype: 'Item', item_code: item, item_name: seed.name, item_group: 'Services', stock_uom: 'Hour', is_stock_item: 0 });
+    for (const [uom, rate] of Object.entries(seed.prices ?? { Hour: 10 })) {
+      store.insert({ doctype: 'Item Price', item_code: item, uom, price_list: 'Standard Selling', price_list_rate: rate });
+    }
+    const [from, to] = seed.open ?? ['07:00:00', '21:00:00'];
+    store.insert({
+      doctype: 'Creneau Resource',
+      resource_name: seed.name,
+      item,
+      kind: seed.kind ?? 'Seat Pool',
+      capacity: seed.capacity ?? 1,
+      walk_in_margin: seed.walkInMargin ?? 0,
+      slot_minutes: seed.slotMinutes ?? 60,
+      horizon_days: 0,
+      opening_hours: WEEKDAYS.map((weekday) => ({ weekday, from_time: from, to_time: to })),
+      ...seed.extra,
+    });
+  }
+  const members = setup.members ?? [{ key: 'alice' }, { key: 'bob' }];
+  for (const member of [...members, { key: 'manon' }]) {
+    store.insert({ doctype: 'User', email: userOf(placeId, member.key), first_name: member.key, send_welcome_email: 0 });
+  }
+  for (const member of members) {
+    store.insert({
+      doctype: 'Customer',
+      customer_name: customerOf(member.key),
+      customer_type: 'Individual',
+      customer_group: member.customerGroup ?? 'Individual',
+      territory: 'France',
+      portal_users: [{ user: userOf(placeId, member.key) }],
+      ...(member.postPaid ? { creneau_post_paid: 1 } : {}),
+      ...(member.qualifications ? { creneau_qualifications: member.qualifications } : {}),
+    });
+  }
+  if (!store.get('Role', 'Creneau Manager')) store.insert({ doctype: 'Role', role_name: 'Creneau Manager', desk_access: 1 });
+  store.update('User', userOf(placeId, 'manon'), { roles: [{ role: 'Creneau Manager' }] });
+
+  const erpConfig = { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret, ...setup.erp };
+  const erp = new FrappeAdapter(erpConfig);
+  const redis = await connectRedis(REDIS_URL, { name: `creneau-${placeId}` });
+  const logs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'info', destination });
+  const engines: BookingEngine[] = [];
+
+  const place: TestPlace = {
+    placeId,
+    keys,
+    emulator,
+    erp,
+    redis,
+    logger,
+    logs,
+    async engine(options = {}, port = erp) {
+      const engine = createBookingEngine({
+        place: { id: placeId, name: 'La Fabrique (test)', timeZone: PARIS, erp: port, keys },
+        redis,
+        redisUrl: REDIS_URL,
+        logger,
+        options: { writeBackoffMs: 50, sweepAfterMs: 2_000, sweepEveryMs: 1_000, ...options },
+      });
+      engines.push(engine);
+      await engine.start();
+      return engine;
+    },
+    principal: (engine, key) => engine.directory.principalFor(userOf(placeId, key), key),
+    manager: { user: userOf(placeId, 'manon'), fullName: 'Manon', customer: null, roles: ['Creneau Manager'], isManager: true },
+    erpBookings: () => store.list('Creneau Booking'),
+    async close() {
+      for (const engine of engines) await engine.close();
+      await emulator.close();
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (found.length > 0) await redis.unlink(...found);
+      } while (cursor !== '0');
+      await redis.quit();
+    },
+  };
+  return place;
+}
+
+/** Waits for a condition the background workers bring about (ERP writes, webhooks); fails with `what` if it never comes. */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, limitMs = 30_000): Promise<T> {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Every accepted booking id is in the ERP exactly once, and nothing else of ours is. */
+export function countByExternalId(docs: readonly Doc[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const doc of docs) {
+    const id = typeof doc.external_id === 'string' ? doc.external_id : '';
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
