@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
-import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Principal } from '../../../sidecar/src/booking';
+import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Outcome, type Principal } from '../../../sidecar/src/booking';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
 import { createLogger, type Logger } from '../../../sidecar/src/log';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
@@ -199,4 +199,15 @@ export function countByExternalId(docs: readonly Doc[]): Map<string, number> {
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
+}
+
+/** The booking of an accepted outcome; fails the test with the reasons otherwise. */
+export function accepted<T>(outcome: Outcome<T>): T {
+  if (!outcome.ok) throw new Error(`expected the engine to accept, it refused: ${outcome.reasons.map((r) => `${r.code} (${r.en})`).join('; ')}`);
+  return outcome.value;
+}
+
+/** The reason codes of a refusal; [] for an acceptance. */
+export function codes(outcome: Outcome<unknown>): string[] {
+  return outcome.ok ? [] : outcome.reasons.map((r) => r.code);
 }
