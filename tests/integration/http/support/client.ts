@@ -42,6 +42,13 @@ export class ApiClient {
     readonly placeId: string,
   ) {}
 
+  /** Takes another client's session (signed in on another sidecar process: sessions live in Redis). */
+  withSession(other: ApiClient): this {
+    this.cookie = other.cookie;
+    this.csrf = other.csrf;
+    return this;
+  }
+
   /** `/bookings` → `/api/places/<place>/bookings`; absolute paths are kept. */
   url(path: string): string {
     return `${this.baseUrl}${path.startsWith('/api/') || path.startsWith('/erp/') ? path : `/api/places/${this.placeId}${path}`}`;
