@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { bookingSchema, bookingsResponse, cancellationPreviewSchema, quoteSchema, resourcesResponse, sessionSchema } from '../../../sidecar/src/http/schemas';
 import { errorOf, signedIn, type ApiClient, type ApiResponse } from './support/client';
@@ -161,6 +162,47 @@ describe('changes made by staff in the ERP desk', () => {
     const deliveries = p.emulator.webhooks.deliveries().filter((d) => d.url?.includes(`/erp/webhooks/${p.placeId}`));
     expect(deliveries.some((d) => d.status === 200)).toBe(true);
     expect(deliveries.every((d) => d.status === undefined || d.status < 300)).toBe(true);
+  });
+});
+
+describe('well-formed requests the engine must refuse', () => {
+  it('get a 4xx with words, never a 5xx', async () => {
+    // The Sunday after the test day: the demo's coworking is closed then.
+    const weekday = DateTime.fromISO(day, { zone: 'Europe/Paris' });
+    const closed = weekday.plus({ days: 7 - weekday.weekday }).toISODate() ?? '';
+    const cancelledOne = await booked(camille, { resourceId: coworking, start: parisTime(day, '17:00'), end: parisTime(day, '18:00') });
+    const preview = cancellationPreviewSchema.parse((await camille.get(`/bookings/${cancelledOne.id}/cancellation`)).body);
+    expect((await camille.post(`/bookings/${cancelledOne.id}/cancel`, { expectedFee: preview.fee.cents })).status).toBe(200);
+    const slot = (start: string, end: string, extra: Record<string, unknown> = {}) => ({ resourceId: coworking, start, end, ...extra });
+
+    const cases: [string, () => Promise<ApiResponse>, number[]][] = [
+      ['availability over 62 days, every resource', () => camille.get(`/availability?from=${encodeURIComponent(parisTime(day, '00:00'))}&to=${encodeURIComponent(new Date(Date.parse(parisTime(day, '00:00')) + 61 * 86_400_000).toISOString())}`), [200]],
+      ['availability in the past', () => camille.get('/availability?from=2025-01-06T00:00:00Z&to=2025-01-07T00:00:00Z'), [200, 422]],
+      ['availability for 1000 seats', () => camille.get(`/availability?resource=${encodeURIComponent(coworking)}&seats=1000&from=${encodeURIComponent(parisTime(day, '08:00'))}&to=${encodeURIComponent(parisTime(day, '20:00'))}`), [200, 422]],
+      ['a quote for 1000 seats', () => camille.post('/quotes', slot(parisTime(day, '09:00'), parisTime(day, '10:00'), { seats: 1000 })), [422]],
+      ['a booking in the year 2999', () => camille.post('/bookings', slot('2999-01-05T09:00:00+01:00', '2999-01-05T10:00:00+01:00')), [422]],
+      ['a booking on a closed day', () => camille.post('/bookings', slot(parisTime(closed, '14:00'), parisTime(closed, '15:00'))), [422]],
+      ['a booking off the slot grid', () => camille.post('/bookings', slot(parisTime(day, '09:07'), parisTime(day, '10:07'))), [422]],
+      ['a booking paid in tickets (not offered yet)', () => camille.post('/bookings', slot(parisTime(day, '09:00'), parisTime(day, '10:00'), { paymentMode: 'tickets' })), [422]],
+      ['post-paid without the arrangement', () => camille.post('/bookings', slot(parisTime(day, '09:00'), parisTime(day, '10:00'), { paymentMode: 'post_paid' })), [422]],
+      ['moving a booking into the past', () => camille.post(`/bookings/${cancelledOne.id}/reschedule`, { start: '2025-01-06T09:00:00+01:00', end: '2025-01-06T10:00:00+01:00' }), [422]],
+      ['cancelling a cancelled booking', () => camille.post(`/bookings/${cancelledOne.id}/cancel`, { expectedFee: 0 }), [409, 422]],
+      ['previewing a cancelled booking’s cancellation', () => camille.get(`/bookings/${cancelledOne.id}/cancellation`), [422]],
+      ['my bookings over ten years', () => camille.get('/bookings?from=2020-01-01T00:00:00Z&to=2021-12-31T00:00:00Z'), [200]],
+      ['approving a cancelled booking', () => manager.post(`/manager/bookings/${cancelledOne.id}/approve`), [422]],
+      ['rejecting a booking that does not exist', () => manager.post('/manager/bookings/bk_nothing/reject', { reason: 'non' }), [404]],
+      ['occupancy of a day far ahead', () => manager.get('/manager/occupancy?date=2099-01-05'), [200, 422]],
+      ['a walk-in for an unknown customer', () => manager.post('/manager/bookings', slot(parisTime(day, '09:00'), parisTime(day, '10:00'), { customer: 'Nobody SA' })), [422]],
+      ['a walk-in on an unknown resource', () => manager.post('/manager/bookings', { customer: 'Camille Martin', resourceId: 'Salle inconnue', start: parisTime(day, '09:00'), end: parisTime(day, '10:00') }), [404]],
+    ];
+    const seen: Record<string, number> = {};
+    for (const [label, send, allowed] of cases) {
+      const response = await send();
+      seen[label] = response.status;
+      if (response.status >= 400) expect(errorOf(response).message.length).toBeGreaterThan(10);
+      expect({ label, status: response.status, allowed: allowed.includes(response.status) }).toEqual({ label, status: response.status, allowed: true });
+    }
+    expect(Object.values(seen).every((s) => s < 500)).toBe(true);
   });
 });
 
