@@ -170,4 +170,12 @@ describe('bad requests get a clear 4xx, never a 5xx', () => {
       expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     }
   });
+
+  it('serves the OpenAPI document to anyone, generated from the schemas it validates with', async () => {
+    const response = await new ApiClient(h.url, h.placeId).get('/api/openapi.json');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual(JSON.parse(JSON.stringify(h.api.openapi)));
+    expect((response.body as { openapi: string }).openapi).toBe('3.1.0');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
 });
