@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { registerControllers } from './controllers';
+import { DEFAULT_GATEWAY_NAME, PaymentGateway, seedPaymentGateway, type Checkout, type PaymentOutcome, type PayOptions } from './controllers/gateway';
 import { FrappeError } from './errors';
 import { Api } from './http/api';
 import type { FaultController } from './http/faults';
@@ -19,6 +20,8 @@ export type { FaultController, FaultRule } from './http/faults';
 export type { LatencyProfile } from './http/latency';
 export { ERPNEXT_V15_PROFILE } from './http/latency';
 export type { WebhookDelivery } from './webhooks/dispatcher';
+export type { Checkout, PaymentOutcome, PayOptions, RefusalCode } from './controllers/gateway';
+export { CHECKOUT_PATH, DEFAULT_GATEWAY_NAME, GatewayRefusal } from './controllers/gateway';
 export { FrappeError } from './errors';
 export type { Doc } from './meta/meta';
 
@@ -45,6 +48,25 @@ export interface EmulatorOptions {
   webhookRetryDelaysMs?: [number, number];
   /** The site's clock (epoch milliseconds); the real clock by default. */
   now?: () => number;
+  /**
+   * An online payment gateway, as on a site with Stripe or GoCardless set up: a Payment Gateway (named
+   * "Stripe-Emulator" unless told) and its default Payment Gateway Account paying into "Bank Account - RC".
+   * Payment Requests then get a `payment_url` to the emulator's own checkout page. Off by default: the
+   * recorded plain ERPNext answers `payment_url: null`.
+   */
+  paymentGateway?: boolean | { name?: string };
+}
+
+/** The simulated gateway, for tests: what the payer would do on the checkout page, without a browser. */
+export interface EmulatorGateway {
+  /** The checkout of a token (the last part of its URL) or of a Payment Request name (its latest checkout). */
+  checkout(ref: string): Checkout | undefined;
+  checkouts(): Checkout[];
+  /**
+   * Pays a checkout like the "Payer" button (or is declined with `fail`); throws GatewayRefusal when the gateway
+   * would not charge (already paid, request cancelled, wrong amount, unknown checkout).
+   */
+  pay(ref: string, options?: PayOptions): PaymentOutcome;
 }
 
 /** Direct, synchronous access to the site's data, for tests and seeding. */
@@ -71,6 +93,8 @@ export interface EmulatorHandle {
   counters: { snapshot(): Record<string, number>; total(): number; reset(): void };
   webhooks: { deliveries(): WebhookDelivery[]; idle(): Promise<void>; flush(): Promise<void> };
   store: EmulatorStore;
+  /** The payment gateway; its methods throw when the emulator was started without `paymentGateway`. */
+  gateway: EmulatorGateway;
   /** Closes the server, open sockets and timers. */
   close(): Promise<void>;
 }
@@ -92,7 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const methods = new MethodRegistry();
   registerFrappeMethods(methods);
-  registerControllers(site, methods);
+  const { getPaymentEntry } = registerControllers(site, methods);
 
   const restored = options.dataFile && existsSync(options.dataFile) ? readSnapshot(options.dataFile) : undefined;
   if (restored) {
@@ -111,6 +135,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     seedFramework(site, admin);
     if ((options.seed ?? 'base') === 'base') seedErpnext(site);
   }
+  let gateway: PaymentGateway | undefined;
+  if (options.paymentGateway) {
+    const name = typeof options.paymentGateway === 'object' ? options.paymentGateway.name ?? DEFAULT_GATEWAY_NAME : DEFAULT_GATEWAY_NAME;
+    seedPaymentGateway(site, name);
+    gateway = new PaymentGateway(site, getPaymentEntry, () => persistence?.changed());
+    site.paymentGatewayController = gateway;
+  }
 
   const webhooks = new WebhookDispatcher(site, {
     delivery: options.webhookDelivery ?? 'async',
@@ -119,8 +150,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const persistence = options.dataFile ? new Persistence(site, options.dataFile) : undefined;
   if (persistence && !restored) persistence.saveNow();
   const api = new Api(site, methods);
+  const checkoutPages = gateway;
   const server = new EmulatorServer(api, webhooks, rootRng.fork(0x1a7e), rootRng.fork(0xfa17), options.latency ?? null, {
     afterRequest: () => persistence?.changed(),
+    checkout: checkoutPages ? (req) => checkoutPages.handle(req) : undefined,
   });
   const url = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
 
@@ -171,6 +204,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   };
 
+  const requireGateway = (): PaymentGateway => {
+    if (!gateway) throw new Error('This emulator has no payment gateway: start it with startEmulator({ paymentGateway: true })');
+    return gateway;
+  };
+
   let closed = false;
   return {
     url,
@@ -188,6 +226,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       flush: () => webhooks.flush(),
     },
     store,
+    gateway: {
+      checkout: (ref) => requireGateway().checkout(ref, url),
+      checkouts: () => requireGateway().checkouts(url),
+      pay: (ref, payOptions = {}) => requireGateway().pay(ref, payOptions, url),
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -14,6 +14,12 @@ export const STANDARD_USERS = ['Administrator', 'Guest'];
 /** Roles every logged-in user has without them being assigned (frappe.permissions.AUTOMATIC_ROLES). */
 export const AUTOMATIC_ROLES = ['Guest', 'All', 'Desk User', 'Administrator'];
 
+/** What the Payment Request asks of a payment gateway's controller (payments.utils.get_payment_gateway_controller). */
+export interface PaymentGatewayController {
+  /** controller.get_payment_url, called while a Payment Request with a gateway is submitted. */
+  paymentUrl(ctx: Ctx, paymentRequest: Doc): string;
+}
+
 export interface SessionRecord {
   sid: string;
   user: string;
@@ -55,6 +61,8 @@ export class Site {
     unlinkPaymentOnCancellation: (): boolean => cint(this.settings.get('Accounts Settings', 'unlink_payment_on_cancellation_of_invoice')) === 1,
     createPaymentRequestInDraft: (): boolean => cint(this.settings.get('Accounts Settings', 'create_pr_in_draft_status')) === 1,
   };
+  /** The controller serving the site's Payment Gateways; none on a plain ERPNext site (no payment URL then). */
+  paymentGatewayController: PaymentGatewayController | undefined;
   private readonly docEventListeners: ((ctx: Ctx, meta: Meta, doc: Doc, method: string, inInsert: boolean) => void)[] = [];
 
   constructor(options: SiteOptions = {}) {

@@ -46,7 +46,7 @@ function defaultBankAccount(site: Site, company: string, modeOfPayment: string |
   return companyAccounts(site, company).bank;
 }
 
-export function registerPayments(site: Site, methods: MethodRegistry): void {
+export function registerPayments(site: Site, methods: MethodRegistry): { getPaymentEntry: GetPaymentEntry } {
   const engine = site.engine;
 
   const accountType = (account: unknown): string => str(site.tables.get('Account', str(account))?.account_type);
@@ -57,12 +57,13 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
     const dt = str(args.dt);
     const dn = str(args.dn);
     if (dt !== 'Sales Invoice') throw erpnextThrow(`Payment Entry against ${dt} is not supported by this site`);
+    // No docstatus check here, as in ERPNext: inserting the proposal is what refuses a draft invoice.
     const ref = engine.getDoc(dt, dn);
-    if (cint(ref.docstatus) !== 1) throw erpnextThrow(`${dt} ${dn} must be submitted`);
     const company = str(ref.company);
     const outstanding = flt(ref.outstanding_amount);
     const receive = outstanding >= 0;
-    const partyAmount = args.party_amount !== undefined && args.party_amount !== null && args.party_amount !== '' ? flt(args.party_amount) : undefined;
+    // set_grand_total_and_outstanding_amount: `if party_amount:`, so 0 means the whole outstanding.
+    const partyAmount = flt(args.party_amount) ? flt(args.party_amount) : undefined;
     const amount = partyAmount ?? Math.abs(outstanding);
     const bank = defaultBankAccount(site, company, undefined, args.bank_account === undefined ? undefined : str(args.bank_account));
     const debtors = str(ref.debit_to);
@@ -123,7 +124,83 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
         }, 1)
       : undefined;
     pe.references = row ? [row] : [];
+    // A proposal made from a Payment Request already names it; otherwise open requests are allocated.
+    if (!truthy(args.created_from_payment_request)) allocateOpenPaymentRequests(pe.references as Doc[]);
     return pe;
+  };
+
+  /**
+   * allocate_open_payment_requests_to_references (payment_entry.py): each reference row takes the oldest open
+   * Payment Request of its document (submitted, not Paid, outstanding > 0); a row larger than that request's
+   * outstanding is split, the rest going to the next request or to no request.
+   */
+  const allocateOpenPaymentRequests = (references: Doc[]): void => {
+    const open = new Map<string, Map<string, Dec>>();
+    const key = (dt: unknown, dn: unknown): string => `${str(dt)}\u0000${str(dn)}`;
+    const wanted = new Set(references.filter((r) => r.reference_doctype && r.reference_name && flt(r.allocated_amount)).map((r) => key(r.reference_doctype, r.reference_name)));
+    if (wanted.size === 0) return;
+    const candidates = [...site.tables.rows('Payment Request')]
+      .filter((pr) => wanted.has(key(pr.reference_doctype, pr.reference_name)) && cint(pr.docstatus) === 1 && pr.status !== 'Paid' && flt(pr.outstanding_amount) > 0)
+      .sort((a, b) => str(a.transaction_date || a.creation).localeCompare(str(b.transaction_date || b.creation)));
+    for (const pr of candidates) {
+      const k = key(pr.reference_doctype, pr.reference_name);
+      const byName = open.get(k) ?? new Map<string, Dec>();
+      byName.set(str(pr.name), Dec.of(pr.outstanding_amount));
+      open.set(k, byName);
+    }
+    const first = (m: Map<string, Dec>): [string, Dec] | undefined => m.entries().next().value;
+    let rowNumber = 1;
+    while (rowNumber <= references.length) {
+      const row = references[rowNumber - 1];
+      if (!row) break;
+      row.idx = rowNumber;
+      const requests = open.get(key(row.reference_doctype, row.reference_name));
+      const head = requests ? first(requests) : undefined;
+      if (!requests || !head) {
+        rowNumber += 1;
+        continue;
+      }
+      const [request, requestOutstanding] = head;
+      let allocated = Dec.of(row.allocated_amount);
+      row.payment_request = request;
+      if (requestOutstanding.cmp(allocated) === 0) {
+        requests.delete(request);
+        rowNumber += 1;
+      } else if (requestOutstanding.cmp(allocated) > 0) {
+        requests.set(request, requestOutstanding.sub(allocated));
+        rowNumber += 1;
+      } else {
+        requests.delete(request);
+        row.allocated_amount = requestOutstanding.round(2).toNumber();
+        allocated = allocated.sub(requestOutstanding).round(2);
+        while (!allocated.isZero()) {
+          const copy: Doc = { ...structuredClone(row), __islocal: 1 };
+          delete copy.name;
+          references.splice(rowNumber, 0, copy);
+          const next = first(requests);
+          copy.idx = rowNumber + 1;
+          copy.payment_request = next ? next[0] : null;
+          const nextOutstanding = next ? next[1] : undefined;
+          copy.allocated_amount = (nextOutstanding && !nextOutstanding.isZero() && nextOutstanding.cmp(allocated) < 0 ? nextOutstanding : allocated).round(2).toNumber();
+          if (!next || !nextOutstanding || nextOutstanding.isZero()) {
+            rowNumber += 2;
+            break;
+          } else if (nextOutstanding.cmp(allocated) === 0) {
+            requests.delete(next[0]);
+            rowNumber += 2;
+            break;
+          } else if (nextOutstanding.cmp(allocated) > 0) {
+            requests.set(next[0], nextOutstanding.sub(allocated));
+            rowNumber += 2;
+            break;
+          } else {
+            allocated = allocated.sub(nextOutstanding).round(2);
+            requests.delete(next[0]);
+            rowNumber += 1;
+          }
+        }
+      }
+    }
   };
 
   methods.register('erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry', {
@@ -196,6 +273,15 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
       }
       if (allocated < 0 && outstanding >= 0) throw erpnextThrow(`Row #${cint(ref.idx)}: Allocated amount cannot be negative`);
     }
+    // validate_allocated_amount_as_per_payment_request
+    for (const ref of rows(doc, 'references')) {
+      if (!ref.payment_request) continue;
+      const request = site.tables.get('Payment Request', str(ref.payment_request));
+      if (request && flt(ref.allocated_amount) > flt(request.outstanding_amount)) {
+        const link = `<a href="${ctx.baseUrl}/app/payment-request/${str(request.name)}">${str(request.name)}</a>`;
+        throw erpnextThrow(`Row #${cint(ref.idx)}: Allocated Amount cannot be greater than Outstanding Amount of Payment Request ${link}`);
+      }
+    }
     const totalAllocated = sum(rows(doc, 'references').map((r) => r.allocated_amount));
     doc.total_allocated_amount = totalAllocated;
     doc.base_total_allocated_amount = totalAllocated;
@@ -231,14 +317,33 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
       engine.dbSet(ctx, 'Sales Invoice', str(invoice.name), { outstanding_amount: outstanding });
       refreshInvoiceStatus(site, ctx, str(invoice.name));
       ref.outstanding_amount = outstanding;
-      if (ref.payment_request) {
-        const pr = engine.stored('Payment Request', str(ref.payment_request));
-        if (pr && cint(pr.docstatus) === 1) {
-          const remaining = Dec.of(pr.outstanding_amount).sub(Dec.of(ref.allocated_amount).mul(sign)).round(2).toNumber();
-          const status = remaining <= 0 ? 'Paid' : remaining < flt(pr.grand_total) ? 'Partially Paid' : 'Requested';
-          engine.dbSet(ctx, 'Payment Request', str(pr.name), { outstanding_amount: Math.max(remaining, 0), status });
-        }
+    }
+    updatePaymentRequests(rows(doc, 'references'), ctx, sign === -1);
+  };
+
+  /**
+   * update_payment_requests_as_per_pe_references (payment_request.py): each reference naming a Payment Request
+   * moves its outstanding by the allocated amount and sets its status from it. frappe.db.bulk_update writes them:
+   * no document event, so no webhook, fires for the Payment Request.
+   */
+  const updatePaymentRequests = (references: Doc[], ctx: Ctx, cancel: boolean): void => {
+    const outstandingByName = new Map<string, Dec>();
+    for (const ref of references) {
+      if (!ref.payment_request) continue;
+      const name = str(ref.payment_request);
+      const request = engine.stored('Payment Request', name);
+      if (!request) continue;
+      const before = outstandingByName.get(name) ?? Dec.of(request.outstanding_amount);
+      const after = (cancel ? before.add(ref.allocated_amount) : before.sub(ref.allocated_amount)).round(2);
+      outstandingByName.set(name, after);
+      if (!cancel && after.cmp(0) < 0) {
+        throw erpnextThrow(`The allocated amount is greater than the outstanding amount of Payment Request ${name}`, 'ValidationError', 'Invalid Allocated Amount');
       }
+      let status: string | undefined;
+      if (after.cmp(request.grand_total) === 0) status = request.payment_request_type === 'Outward' ? 'Initiated' : 'Requested';
+      else if (after.isZero()) status = 'Paid';
+      else if (after.cmp(0) > 0) status = 'Partially Paid';
+      engine.dbSet(ctx, 'Payment Request', name, { outstanding_amount: after.toNumber(), ...(status ? { status } : {}) });
     }
   };
 
@@ -278,45 +383,74 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
   });
 
   // -------------------------------------------------------------- Payment Request
+  // Read from ERPNext 15's payment_request.py: make_payment_request, get_amount,
+  // get_existing_payment_request_amount, validate_payment_request_amount, before_submit, on_cancel,
+  // create_payment_entry, make_payment_entry.
+
+  /** get_gateway_details: the named Payment Gateway Account (none if it does not exist), else the default one. */
   const gatewayAccount = (name?: string): Doc | undefined => {
     if (name) return site.tables.get('Payment Gateway Account', name);
     for (const g of site.tables.rows('Payment Gateway Account')) if (cint(g.is_default)) return g;
     return undefined;
   };
 
-  const requestAmount = (ref: Doc): number => {
-    if (ref.doctype === 'Sales Invoice') return flt(ref.outstanding_amount);
-    return flt(ref.rounded_total) || flt(ref.grand_total);
+  /** get_amount: what is left to request on the reference, 0 when nothing is. */
+  const requestableAmount = (ref: Doc): Dec => {
+    const dt = str(ref.doctype);
+    let amount: Dec;
+    if (dt === 'Sales Order' || dt === 'Purchase Order') amount = Dec.of(flt(ref.rounded_total) || flt(ref.grand_total)).sub(flt(ref.advance_paid));
+    else amount = Dec.of(ref.outstanding_amount);
+    amount = amount.round(2);
+    return amount.cmp(0) > 0 ? amount : Dec.zero();
+  };
+
+  /** get_existing_payment_request_amount: the outstanding of the reference's submitted Payment Requests. */
+  const requestedAmount = (ref: Doc, exceptName?: string): Dec => {
+    let total = Dec.zero();
+    for (const pr of site.tables.rows('Payment Request')) {
+      if (pr.reference_doctype === ref.doctype && pr.reference_name === ref.name && cint(pr.docstatus) === 1 && pr.name !== exceptName) total = total.add(pr.outstanding_amount);
+    }
+    return total;
   };
 
   site.registerController('Payment Request', {
-    validate: ({ doc }) => {
+    validate: ({ doc, isNew }) => {
+      if (isNew) doc.status = 'Draft';
       if (!doc.reference_doctype || !doc.reference_name) throw erpnextThrow('To create a Payment Request reference document is required');
-      const ref = engine.stored(str(doc.reference_doctype), str(doc.reference_name));
-      if (!ref) throw frappeThrow(`${str(doc.reference_doctype)} ${str(doc.reference_name)} not found`, 'DoesNotExistError');
-      if (cint(ref.docstatus) !== 1) throw erpnextThrow(`Payment Request cannot be created against ${str(doc.reference_doctype)} ${str(doc.reference_name)} as it is not submitted`);
-      const existing = sum(
-        [...site.tables.rows('Payment Request')]
-          .filter((p) => p.name !== doc.name && p.reference_doctype === doc.reference_doctype && p.reference_name === doc.reference_name && cint(p.docstatus) !== 2)
-          .map((p) => p.grand_total),
-      );
-      const limit = flt(ref.rounded_total) || flt(ref.grand_total);
-      if (Dec.of(existing).add(flt(doc.grand_total)).cmp(limit) > 0) {
-        throw erpnextThrow(`Total Payment Request amount cannot be greater than ${str(doc.reference_doctype)} amount`);
+      // validate_payment_request_amount. No docstatus check: a draft invoice can be requested (its outstanding
+      // is its grand total); paying it is what fails, when the Payment Entry refuses a draft reference.
+      if (flt(doc.grand_total) === 0 && doc.grand_total !== null && doc.grand_total !== undefined) {
+        throw erpnextThrow('Amount cannot be zero', 'ValidationError', 'Invalid Amount');
       }
-      if (!doc.party_account_currency) doc.party_account_currency = ref.party_account_currency ?? ref.currency ?? null;
+      const ref = engine.getDoc(str(doc.reference_doctype), str(doc.reference_name));
+      if (ref.order_type !== 'Shopping Cart') {
+        const refAmount = requestableAmount(ref);
+        if (refAmount.isZero()) throw erpnextThrow('Payment Entry is already created');
+        if (requestedAmount(ref).add(Dec.of(doc.grand_total).round(2)).round(2).cmp(refAmount) > 0) {
+          throw erpnextThrow(`Total Payment Request amount cannot be greater than ${str(doc.reference_doctype)} amount`);
+        }
+      }
     },
-    onSubmit: ({ doc, ctx, meta, engine: e }) => {
+    beforeSubmit: ({ doc, ctx }) => {
       doc.outstanding_amount = doc.grand_total;
       doc.status = doc.payment_request_type === 'Outward' ? 'Initiated' : 'Requested';
-      if (doc.payment_gateway_account && doc.payment_request_type === 'Inward') {
-        const query = new URLSearchParams({ amount: String(flt(doc.grand_total)), currency: str(doc.currency), reference_doctype: 'Payment Request', reference_docname: str(doc.name) });
-        doc.payment_url = `${ctx.baseUrl}/api/method/payments.templates.pages.gateway?${query.toString()}`;
+      // set_payment_request_url: only a gateway whose controller answers gives a URL (get_payment_url).
+      if (doc.payment_request_type === 'Inward' && doc.payment_channel !== 'Phone' && doc.payment_account && doc.payment_gateway) {
+        const controller = site.paymentGatewayController;
+        if (controller && site.tables.has('Payment Gateway', str(doc.payment_gateway))) doc.payment_url = controller.paymentUrl(ctx, doc);
       }
-      e.dbPut(ctx, meta, doc);
     },
-    beforeCancel: ({ doc }) => {
+    onCancel: ({ doc, ctx }) => {
+      // check_if_payment_entry_exists
+      if (doc.status === 'Paid') {
+        const linked = [...site.tables.rows('Payment Entry')].some(
+          (pe) => cint(pe.docstatus) < 2 && rows(pe, 'references').some((r) => r.reference_name === doc.reference_name),
+        );
+        if (linked) throw erpnextThrow('Payment Entry already exists', 'ValidationError', 'Error');
+      }
+      // set_as_cancelled: a db_set, so on_change runs again.
       doc.status = 'Cancelled';
+      engine.dbSetDoc(ctx, 'Payment Request', str(doc.name), { status: 'Cancelled' });
     },
   });
 
@@ -330,17 +464,19 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
       if (!allowed.includes(dt)) throw erpnextThrow(`Payment Requests cannot be created against: <strong>${dt}</strong>`);
       const ref = engine.getDoc(dt, str(args.dn));
       const gateway = gatewayAccount(args.payment_gateway_account ? str(args.payment_gateway_account) : undefined);
-      let grandTotal = requestAmount(ref);
-      if (!grandTotal) throw erpnextThrow('Payment Entry is already created');
-      const requests = [...site.tables.rows('Payment Request')].filter((p) => p.reference_doctype === dt && p.reference_name === ref.name);
-      const draft = requests.find((p) => cint(p.docstatus) === 0);
-      const existing = sum(requests.filter((p) => cint(p.docstatus) === 1).map((p) => p.grand_total));
-      if (existing) grandTotal = Dec.of(grandTotal).sub(existing).round(2).toNumber();
+      let grandTotal = requestableAmount(ref);
+      if (grandTotal.isZero()) throw erpnextThrow('Payment Entry is already created');
+      const existing = requestedAmount(ref);
+      if (!existing.isZero()) {
+        grandTotal = grandTotal.sub(existing).round(2);
+        if (grandTotal.isZero()) throw erpnextThrow('Payment Request is already created');
+      }
+      const draft = [...site.tables.rows('Payment Request')].find((p) => p.reference_doctype === dt && p.reference_name === ref.name && cint(p.docstatus) === 0);
       const meta = engine.requireMeta('Payment Request');
       let pr: Doc;
       return ctx.asSystem(() => {
         if (draft) {
-          engine.dbSet(ctx, 'Payment Request', str(draft.name), { grand_total: grandTotal }, false);
+          engine.dbSet(ctx, 'Payment Request', str(draft.name), { grand_total: grandTotal.toNumber() }, false);
           pr = engine.getDoc('Payment Request', str(draft.name));
         } else {
           pr = engine.buildDoc(meta, {
@@ -351,10 +487,11 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
             payment_channel: gateway?.payment_channel ?? '',
             payment_request_type: args.payment_request_type ?? (['Purchase Order', 'Purchase Invoice'].includes(dt) ? 'Outward' : 'Inward'),
             currency: ref.currency,
-            grand_total: grandTotal,
+            party_account_currency: ref.party_account_currency ?? ref.currency ?? null,
+            grand_total: grandTotal.toNumber(),
             mode_of_payment: args.mode_of_payment ?? null,
             email_to: args.recipient_id ?? ref.owner,
-            subject: `Payment Request for ${str(ref.name)}`,
+            subject: `Payment Request for ${str(args.dn)}`,
             message: gateway?.message
               ? str(gateway.message)
               : `<p>Hello,</p>\n\n<p>Requesting payment against ${dt} ${str(ref.name)} for amount ${fmtMoney(site, flt(ref.grand_total), str(ref.currency))}</p>\n\n<a href="{{ payment_url }}">Make Payment</a>\n\n<p>If you have any questions, please get back to us.</p>\n\n<p>Thank you for your business!</p>`,
@@ -368,8 +505,11 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
             cost_center: ref.cost_center ?? null,
             project: ref.project ?? null,
           });
-          if (site.settings.createPaymentRequestInDraft() || truthy(args.submit_doc)) engine.insert(ctx, pr);
-          if (truthy(args.submit_doc)) engine.submit(ctx, pr);
+          if (site.settings.createPaymentRequestInDraft()) engine.insert(ctx, pr);
+          if (truthy(args.submit_doc)) {
+            if (truthy(pr.__unsaved) || truthy(pr.__islocal)) engine.insert(ctx, pr);
+            engine.submit(ctx, pr);
+          }
         }
         return truthy(args.return_doc) ? engine.responseForm(meta, pr) : engine.fullForm(meta, pr);
       });
@@ -379,18 +519,44 @@ export function registerPayments(site: Site, methods: MethodRegistry): void {
   methods.register('erpnext.accounts.doctype.payment_request.payment_request.make_payment_entry', {
     params: ['docname'],
     required: ['docname'],
-    allowGuest: true,
     fn: ({ ctx, args }) => {
       const pr = engine.getDoc('Payment Request', str(args.docname));
-      if (cint(pr.docstatus) !== 1) throw erpnextThrow('Payment Request must be submitted to make a Payment Entry');
-      const pe = getPaymentEntry(ctx, { dt: pr.reference_doctype, dn: pr.reference_name, party_amount: pr.outstanding_amount || pr.grand_total, bank_account: pr.payment_account });
-      pe.mode_of_payment = pr.mode_of_payment ?? null;
-      pe.reference_no = pr.name;
-      pe.reference_date = site.clock.today();
-      pe.remarks = `Payment Entry against ${str(pr.reference_doctype)} ${str(pr.reference_name)} via Payment Request ${str(pr.name)}`;
-      pe.custom_remarks = 1;
-      for (const r of rows(pe, 'references')) r.payment_request = pr.name;
-      return engine.fullForm(engine.requireMeta('Payment Entry'), pe);
+      return engine.fullForm(engine.requireMeta('Payment Entry'), createPaymentEntryFromRequest(site, ctx, pr, { getPaymentEntry, submit: false }));
     },
   });
+
+  return { getPaymentEntry };
+}
+
+export type GetPaymentEntry = (ctx: Ctx, args: Record<string, unknown>) => Doc;
+
+/**
+ * PaymentRequest.create_payment_entry: ERPNext's proposal for the request's outstanding amount (all of the
+ * reference's outstanding when the request has none yet, a draft), paid into the request's payment account,
+ * referenced by the request's name; inserted and submitted when `submit`.
+ */
+export function createPaymentEntryFromRequest(site: Site, ctx: Ctx, pr: Doc, options: { getPaymentEntry: GetPaymentEntry; submit: boolean }): Doc {
+  const engine = site.engine;
+  const pe = options.getPaymentEntry(ctx, {
+    dt: pr.reference_doctype,
+    dn: pr.reference_name,
+    party_amount: pr.outstanding_amount,
+    bank_account: pr.payment_account,
+    bank_amount: pr.outstanding_amount,
+    created_from_payment_request: true,
+  });
+  pe.mode_of_payment = pr.mode_of_payment ?? null;
+  // The request's name stands in for the bank reference that a Bank account demands.
+  pe.reference_no = pr.name;
+  pe.reference_date = site.clock.today();
+  pe.remarks = `Payment Entry against ${str(pr.reference_doctype)} ${str(pr.reference_name)} via Payment Request ${str(pr.name)}`;
+  // _allocate_payment_request_to_pe_references with the single row get_payment_entry makes.
+  for (const r of rows(pe, 'references')) r.payment_request = pr.name;
+  pe.cost_center = pr.cost_center ?? null;
+  pe.project = pr.project ?? null;
+  if (options.submit) {
+    ctx.asSystem(() => engine.insert(ctx, pe));
+    engine.submit(ctx, pe);
+  }
+  return pe;
 }

@@ -102,12 +102,15 @@ export function invoiceStatus(site: Site, doc: Doc, today: string): string {
   return 'Submitted';
 }
 
-/** Recomputes an invoice's status after its outstanding changed (set_status(update=True)). */
+/**
+ * Recomputes an invoice's status after its outstanding changed: update_voucher_outstanding calls
+ * set_status(update=True), whose db_set runs the invoice's on_change (webhooks on it fire) even when the
+ * status stays the same.
+ */
 export function refreshInvoiceStatus(site: Site, ctx: Ctx, name: string): void {
   const doc = site.engine.stored('Sales Invoice', name);
   if (!doc) return;
-  const status = invoiceStatus(site, doc, site.clock.today());
-  if (status !== doc.status) site.engine.dbSet(ctx, 'Sales Invoice', name, { status });
+  site.engine.dbSetDoc(ctx, 'Sales Invoice', name, { status: invoiceStatus(site, doc, site.clock.today()) });
 }
 
 /** Quantities already credited per original row by submitted returns (get_already_returned_items). */

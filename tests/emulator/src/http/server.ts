@@ -43,10 +43,27 @@ export class Counters {
 
 const latencyBodySchema = z.union([z.literal('erpnext-v15'), z.null(), latencyProfileSchema]);
 
+/** A request to a page of the site's payment gateway (its checkout), which is not part of the ERP's API. */
+export interface CheckoutRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  baseUrl: string;
+}
+
 export interface ServerHooks {
   /** Called after every request that may have changed data (persistence). */
   afterRequest: () => void;
+  /** The payment gateway's pages under /__gateway/; undefined when the site has no gateway. */
+  checkout?: (req: CheckoutRequest) => Reply;
 }
+
+const NO_GATEWAY: Reply = {
+  status: 404,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: 'This emulated site has no payment gateway: start it with the paymentGateway option.',
+};
 
 /** The HTTP front: counters, fault injection, simulated latency, control plane, then the API. */
 export class EmulatorServer {
@@ -157,6 +174,14 @@ export class EmulatorServer {
     const rawPath = url.split('?')[0] ?? '/';
     if (rawPath.startsWith('/__emulator/')) {
       this.send(res, await this.control(method, rawPath, body));
+      return;
+    }
+    // The gateway stands for another party (Stripe, GoCardless): the ERP's faults, latency and counters are not its.
+    if (rawPath.startsWith('/__gateway/')) {
+      const hostHeader = req.headers.host;
+      const reply = this.hooks.checkout ? this.hooks.checkout({ method, url, headers: req.headers, body, baseUrl: `http://${hostHeader ?? '127.0.0.1'}` }) : NO_GATEWAY;
+      this.hooks.afterRequest();
+      this.send(res, reply);
       return;
     }
     let parsedBody: unknown;

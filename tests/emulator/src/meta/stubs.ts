@@ -328,6 +328,42 @@ export const STUB_DOCTYPES: StubDef[] = [
     ],
   },
   {
+    // frappe/integrations/doctype/integration_request: a payment gateway's log of one payment attempt.
+    name: 'Integration Request',
+    module: 'Integrations',
+    autoname: 'hash',
+    fields: [
+      f('request_id', 'Data', 'Request ID', { read_only: 1 }),
+      f('integration_request_service', 'Data', 'Service', { read_only: 1 }),
+      f('is_remote_request', 'Check', 'Is Remote Request?', { read_only: 1 }),
+      f('request_description', 'Data', 'Request Description', { read_only: 1 }),
+      f('status', 'Select', 'Status', { options: '\nQueued\nAuthorized\nCompleted\nCancelled\nFailed', default: 'Queued' }),
+      f('url', 'Small Text', 'URL', { read_only: 1 }),
+      f('request_headers', 'Code', 'Request Headers', { read_only: 1 }),
+      f('data', 'Code', 'Request Data', { read_only: 1 }),
+      f('output', 'Code', 'Output', { read_only: 1 }),
+      f('error', 'Code', 'Error', { read_only: 1 }),
+      f('reference_doctype', 'Link', 'Reference Document Type', { options: 'DocType', read_only: 1 }),
+      f('reference_docname', 'Dynamic Link', 'Reference Document Name', { options: 'reference_doctype', read_only: 1 }),
+    ],
+    permissions: [{ role: 'System Manager', read: 1, write: 1, create: 1, delete: 1, report: 1, export: 1 }],
+  },
+  {
+    // frappe/core/doctype/error_log: what frappe.log_error writes (a gateway callback that failed, for one).
+    name: 'Error Log',
+    module: 'Core',
+    autoname: 'hash',
+    fields: [
+      f('seen', 'Check', 'Seen'),
+      f('reference_doctype', 'Link', 'Reference DocType', { options: 'DocType' }),
+      f('reference_name', 'Data', 'Reference Name'),
+      f('method', 'Data', 'Title'),
+      f('error', 'Code', 'Error'),
+      f('trace_id', 'Data', 'Trace ID'),
+    ],
+    permissions: [{ role: 'System Manager', read: 1, delete: 1, report: 1, export: 1 }],
+  },
+  {
     name: 'Tax Category',
     module: 'Accounts',
     autoname: 'field:title',

@@ -863,6 +863,19 @@ export class Engine {
     return next;
   }
 
+  /**
+   * Document.db_set: like dbSet, then the document's on_change runs (frappe/model/document.py db_set), so that
+   * webhooks on on_change fire; frappe.db.set_value and bulk_update (dbSet) run nothing.
+   */
+  dbSetDoc(ctx: Ctx, doctype: string, name: string, values: Doc, updateModified = true): Doc {
+    const meta = this.requireMeta(doctype);
+    const previous = this.stored(meta.name, name);
+    const next = this.dbSet(ctx, meta.name, name, values, updateModified);
+    const op: DocOp = { engine: this, ctx, meta, doc: clone(next), action: 'save', isNew: false, inInsert: false, previous };
+    this.runMethod(op, 'on_change');
+    return next;
+  }
+
   /** Replaces a stored document wholesale (child rows edited by ERPNext via db_update). */
   dbPut(ctx: Ctx, meta: Meta, doc: Doc): void {
     ctx.txn.put(meta.name, this.storedForm(meta, doc));
@@ -925,6 +938,9 @@ export class Engine {
           if (df.fieldname === 'amended_from' && method === 'Cancel') continue;
           if (other.name === meta.name && str(parent.name).toLowerCase() === lowered) continue;
           if (method === 'Cancel' && cint(parent.docstatus) !== 1) continue;
+          // check_if_doc_is_dynamically_linked: a cancelled document behind a Dynamic Link (a cancelled
+          // Payment Request's reference_name) does not block a delete; a plain Link does (check_if_doc_is_linked).
+          if (method === 'Delete' && df.fieldtype === 'Dynamic Link' && cint(parent.docstatus) === 2) continue;
           raise(other.name, str(parent.name));
         }
       };
