@@ -113,6 +113,8 @@ export class Catalog {
   private readonly members = new Map<string, Memo<PricedMember>>();
   private readonly priceBooks = new Map<string, Memo<PriceBook>>();
   private readonly principals = new Map<string, Memo<{ customer: string | null; roles: string[] }>>();
+  /** Loads under way, shared: a hundred requests of one member ask the ERP once. */
+  private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly checkEveryMs: number;
   private readonly memoryTtlMs: number;
   private readonly redisTtlSeconds: number;
@@ -234,6 +236,14 @@ export class Catalog {
     this.principals.clear();
   }
 
+  private once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const promise = load().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, promise);
+    return promise;
+  }
+
   private fresh<T>(memo: Memo<T> | undefined): T | undefined {
     return memo && memo.expiresAt > this.deps.now() ? memo.value : undefined;
   }
@@ -249,6 +259,12 @@ export class Catalog {
 
   /** A member's profile and price list; NotFound-like CatalogError when the ERP has no such Customer. */
   async member(customer: string): Promise<PricedMember> {
+    const memo = this.fresh(this.members.get(customer));
+    if (memo && this.current && this.deps.now() - this.lastCheck < this.checkEveryMs) return memo;
+    return this.once(`member|${customer}`, () => this.loadMember(customer));
+  }
+
+  private async loadMember(customer: string): Promise<PricedMember> {
     const snapshot = await this.snapshot();
     const memo = this.fresh(this.members.get(customer));
     if (memo) return memo;
@@ -285,6 +301,10 @@ export class Catalog {
 
   /** The rates of the catalog's items in one price list, for today in the place's zone. */
   async prices(priceList: string): Promise<PriceBook> {
+    return this.once(`prices|${priceList}`, () => this.loadPrices(priceList));
+  }
+
+  private async loadPrices(priceList: string): Promise<PriceBook> {
     const snapshot = await this.snapshot();
     const today = localDateOf(this.deps.now(), snapshot.siteTimeZone);
     const items = [...new Set([...snapshot.resources.values()].map((entry) => entry.resource.itemCode))].sort();
@@ -323,8 +343,18 @@ export class Catalog {
    */
   async principalFor(user: string, fullName: string): Promise<Principal> {
     await this.snapshot();
-    const memo = this.fresh(this.principals.get(user));
-    let found = memo;
+    const found = this.fresh(this.principals.get(user)) ?? (await this.once(`principal|${user}`, () => this.loadPrincipal(user)));
+    return {
+      user,
+      fullName,
+      customer: found.customer,
+      roles: found.roles,
+      isManager: found.roles.some((role) => MANAGER_ROLES.includes(role)),
+    };
+  }
+
+  private async loadPrincipal(user: string): Promise<{ customer: string | null; roles: string[] }> {
+    let found = this.fresh(this.principals.get(user));
     if (!found) {
       const key = this.key('principal', hash(user));
       const raw = await this.deps.redis.get(key);
@@ -335,13 +365,7 @@ export class Catalog {
       }
       this.remember(this.principals, user, found);
     }
-    return {
-      user,
-      fullName,
-      customer: found.customer,
-      roles: found.roles,
-      isManager: found.roles.some((role) => MANAGER_ROLES.includes(role)),
-    };
+    return found;
   }
 
   private async rolesOf(user: string): Promise<string[]> {
