@@ -34,6 +34,12 @@ export interface BookingApiOptions {
 }
 
 export const OPENAPI_PATH = '/api/openapi.json';
+
+/**
+ * A session lives as long as it is used, so who its user is (customer, manager role) is read from the ERP again
+ * after this long: a manager whose role was taken away in the ERP loses it here within minutes, not at sign-out.
+ */
+export const PRINCIPAL_RECHECK_MS = 10 * 60_000;
 export const CSRF_HEADER = 'x-csrf-token';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -89,11 +95,12 @@ export function createBookingApi(options: BookingApiOptions): BookingApi {
     if (token === undefined) {
       throw new ApiError(401, 'NOT_SIGNED_IN', { fr: 'Connectez-vous pour continuer', en: 'Sign in to continue' });
     }
-    const session = await deps.sessions.read(place.keys, token);
+    let session = await deps.sessions.read(place.keys, token);
     if (!session) {
       clearSessionCookie(res, deps, place);
       throw new ApiError(401, 'SESSION_EXPIRED', { fr: 'Votre session a expiré : reconnectez-vous', en: 'Your session has expired: sign in again' });
     }
+    if (deps.now() - session.checkedAt >= PRINCIPAL_RECHECK_MS) session = await recheck(place, session);
     noteForLog(res, { user: session.principal.user });
     if (changing) {
       const given = req.headers[CSRF_HEADER];
@@ -116,6 +123,19 @@ export function createBookingApi(options: BookingApiOptions): BookingApi {
     // The cookie lives as long as the session it names: both are renewed by use (a sign-out clears it instead).
     if (req.method !== 'DELETE') setSessionCookie(res, deps, place, token);
     return { session, place };
+  }
+
+  async function recheck(place: PlaceApi, session: Session): Promise<Session> {
+    try {
+      const principal = await place.directory.principalFor(session.principal.user, session.principal.fullName);
+      const updated = { ...session, principal, checkedAt: deps.now() };
+      await deps.sessions.save(place.keys, updated);
+      return updated;
+    } catch (error) {
+      // The ERP is away: the member goes on as known, and the next request tries again.
+      deps.logger.warn({ err: error, place: place.id, user: session.principal.user }, 'could not read the signed-in user again from the ERP');
+      return session;
+    }
   }
 
   const openapi = buildOpenApiDocument(routes, { version: options.version, publicUrl: options.publicUrl });

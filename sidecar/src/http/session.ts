@@ -26,6 +26,7 @@ const storedSessionSchema = z.object({
   }),
   csrfToken: z.string().regex(TOKEN_FORMAT),
   createdAt: z.number(),
+  checkedAt: z.number().optional(),
 });
 
 export interface Session {
@@ -34,6 +35,8 @@ export interface Session {
   principal: Principal;
   csrfToken: string;
   createdAt: number;
+  /** When the principal (customer, roles) was last read from the ERP. */
+  checkedAt: number;
 }
 
 export function sha256(text: string): string {
@@ -62,7 +65,14 @@ export class SessionStore {
   }
 
   async create(keys: PlaceKeyspace, principal: Principal, now: number): Promise<Session> {
-    const session: Session = { token: newToken(), principal, csrfToken: newToken(), createdAt: now };
+    const session: Session = { token: newToken(), principal, csrfToken: newToken(), createdAt: now, checkedAt: now };
+    await this.save(keys, session);
+    return session;
+  }
+
+  /** Writes the session (a new one, or one whose principal was read again), its lifetime renewed. */
+  async save(keys: PlaceKeyspace, session: Session): Promise<void> {
+    const { principal } = session;
     const stored: z.input<typeof storedSessionSchema> = {
       principal: {
         user: principal.user,
@@ -72,10 +82,10 @@ export class SessionStore {
         isManager: principal.isManager,
       },
       csrfToken: session.csrfToken,
-      createdAt: now,
+      createdAt: session.createdAt,
+      checkedAt: session.checkedAt,
     };
     await this.redis.set(this.key(keys, session.token), JSON.stringify(stored), 'EX', this.ttlSeconds);
-    return session;
   }
 
   /** The session of a token, its lifetime renewed (sliding expiry); null when unknown or expired. */
@@ -91,7 +101,7 @@ export class SessionStore {
       await this.redis.del(this.key(keys, token));
       return null;
     }
-    return { token, principal: parsed.principal, csrfToken: parsed.csrfToken, createdAt: parsed.createdAt };
+    return { token, principal: parsed.principal, csrfToken: parsed.csrfToken, createdAt: parsed.createdAt, checkedAt: parsed.checkedAt ?? parsed.createdAt };
   }
 
   async destroy(keys: PlaceKeyspace, token: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApiClient, errorOf, signedIn } from './support/client';
-import { startHarness, type Harness } from './support/harness';
+import { NOW, startHarness, type Harness } from './support/harness';
 
 let h: Harness;
 
@@ -182,6 +182,27 @@ describe('cookies over https', () => {
       expect(cookie).not.toMatch(/Domain=/i);
     } finally {
       await secure.close();
+    }
+  });
+});
+
+describe('a role taken away in the ERP', () => {
+  it('is lost within minutes by a signed-in manager, without signing out', async () => {
+    let clock = NOW;
+    const place = await startHarness({ api: { now: () => clock } });
+    try {
+      const manager = await signedIn(place.url, place.placeId, place.members.manager);
+      expect((await manager.get('/manager/conflicts')).status).toBe(200);
+      place.members.manager.roles = [];
+      clock += 5 * 60_000;
+      expect((await manager.get('/manager/conflicts')).status).toBe(200);
+      clock += 6 * 60_000;
+      const refused = await manager.get('/manager/conflicts');
+      expect(refused.status).toBe(403);
+      expect(errorOf(refused).code).toBe('MANAGER_ONLY');
+      expect((await manager.get('/session')).body).toMatchObject({ isManager: false, roles: [] });
+    } finally {
+      await place.close();
     }
   });
 });
