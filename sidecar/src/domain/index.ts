@@ -14,3 +14,5 @@ export * from './availability';
 export * from './rules';
 export * from './pricing';
 export * from './recurrence';
+export * from './tickets-reasons';
+export * from './tickets';
