@@ -16,3 +16,4 @@ export * from './pricing';
 export * from './recurrence';
 export * from './tickets-reasons';
 export * from './tickets';
+export * from './tickets-allocation';
