@@ -94,6 +94,12 @@ function serviceOf(gateway: string): string {
   return provider ?? gateway;
 }
 
+/** 60 → "60.00": an amount as the payer's statement shows it. */
+function money(value: unknown): string {
+  const [units = '0', cents = ''] = Dec.of(value).round(2).toString().split('.');
+  return `${units}.${cents.padEnd(2, '0')}`;
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
@@ -102,7 +108,7 @@ function formatAmount(amount: number, currency: string): string {
   try {
     return new Intl.NumberFormat('fr-FR', { style: 'currency', currency }).format(amount);
   } catch {
-    return `${Dec.of(amount).round(2).toString()} ${currency}`;
+    return `${money(amount)} ${currency}`;
   }
 }
 
@@ -280,7 +286,7 @@ export class PaymentGateway implements PaymentGatewayController {
     if (options.amount !== undefined && Dec.of(options.amount).round(2).cmp(Dec.of(request.grand_total).round(2)) !== 0) {
       throw new GatewayRefusal(
         'amount-mismatch',
-        `The checkout of Payment Request ${requestName} is for ${Dec.of(request.grand_total).round(2).toString()} ${str(request.currency)}, not ${Dec.of(options.amount).round(2).toString()}`,
+        `The checkout of Payment Request ${requestName} is for ${money(request.grand_total)} ${str(request.currency)}, not ${money(options.amount)}`,
       );
     }
     const logName = str(log.name);
