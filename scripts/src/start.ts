@@ -131,6 +131,7 @@ async function main(): Promise<void> {
           id: DEMO_PLACE.id,
           name: DEMO_PLACE.name,
           timeZone: 'Europe/Paris',
+          currency: 'EUR',
           hosts: [],
           erp: { url: emulator.url, apiKey: state.apiKey, apiSecret: state.apiSecret, timeoutMs: 10_000 },
           webhookSecret: readSecrets(secretsFile)[DEMO_PLACE.id]?.webhookSecret,

@@ -2,8 +2,10 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import { createBookingEngine, type BookingEngine, type BookingEngineOptions } from './booking';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createFrappeAdapter, ErpAuthenticationError, ErpError, ErpPermissionError, ErpUnavailableError, type ErpPort } from './erp';
+import { createBookingApi, type BookingApiOptions } from './http/api';
 import { createHttpApp } from './http/app';
 import { healthRouter } from './http/health';
 import { createLogger, type Logger } from './log';
@@ -21,9 +23,11 @@ export interface PlaceRuntime {
   id: string;
   name: string;
   timeZone: string;
+  currency: string;
   erpUrl: string;
   erp: ErpPort;
   keys: PlaceKeyspace;
+  engine: BookingEngine;
 }
 
 export interface SidecarHandle {
@@ -34,6 +38,9 @@ export interface SidecarHandle {
 
 export interface StartOptions {
   logger?: Logger;
+  /** Tuning for tests and benchmarks (short locks for kill -9 tests, hold length...). */
+  engine?: BookingEngineOptions;
+  api?: Pick<BookingApiOptions, 'limits' | 'allowedOrigins' | 'sessionTtlSeconds'>;
 }
 
 /** Wires the sidecar together: configuration in, a listening server out. Nothing else builds adapters. */
@@ -49,33 +56,70 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
     throw error;
   }
 
-  const places: PlaceRuntime[] = config.places.map((place) => ({
-    id: place.id,
-    name: place.name,
-    timeZone: place.timeZone,
-    erpUrl: place.erp.url,
-    erp: createFrappeAdapter(
+  const places: PlaceRuntime[] = config.places.map((place) => {
+    const erp = createFrappeAdapter(
       { url: place.erp.url, apiKey: place.erp.apiKey, apiSecret: place.erp.apiSecret, timeoutMs: place.erp.timeoutMs },
       { logger: logger.child({ place: place.id }) },
-    ),
-    keys: placeKeyspace(place.id),
-  }));
+    );
+    const keys = placeKeyspace(place.id);
+    const engine = createBookingEngine({
+      place: { id: place.id, name: place.name, timeZone: place.timeZone, erp, keys },
+      redis,
+      redisUrl: config.redis.url,
+      logger,
+      ...(options.engine ? { options: options.engine } : {}),
+    });
+    return { id: place.id, name: place.name, timeZone: place.timeZone, currency: place.currency, erpUrl: place.erp.url, erp, keys, engine };
+  });
 
+  const started: PlaceRuntime[] = [];
+  const stopEngines = async (): Promise<void> => {
+    await Promise.all(started.map((place) => place.engine.close().catch(() => undefined)));
+  };
   try {
     await Promise.all(places.map((place) => checkErp(place)));
+    for (const place of places) {
+      await place.engine.start();
+      started.push(place);
+    }
   } catch (error) {
+    await stopEngines();
     redis.disconnect();
     throw error;
   }
 
+  const api = createBookingApi({
+    places: places.map((place) => ({
+      id: place.id,
+      name: place.name,
+      timeZone: place.timeZone,
+      currency: place.currency,
+      erp: place.erp,
+      keys: place.keys,
+      service: place.engine.service,
+      directory: place.engine.directory,
+      changes: place.engine.changes,
+      webhookSecret: config.places.find((p) => p.id === place.id)?.webhookSecret,
+    })),
+    redis,
+    publicUrl: config.http.publicUrl,
+    logger,
+    version: VERSION,
+    ...options.api,
+  });
+  for (const place of config.places) {
+    if (!place.webhookSecret) logger.warn({ place: place.id }, 'no webhook secret for this place: run `npm run erp:install`; changes made in the ERP reach the sidecar only by reconciliation until then');
+  }
+
   const app = createHttpApp({
     logger,
-    routers: [healthRouter({ redis, places, version: VERSION, startedAt })],
+    routers: [healthRouter({ redis, places, version: VERSION, startedAt }), api.router],
   });
   const server: Server = app.listen(config.http.port, config.http.host);
   try {
     await once(server, 'listening');
   } catch (error) {
+    await stopEngines();
     redis.disconnect();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new StartupError(`Port ${config.http.port} on ${config.http.host} is already in use: set PORT to a free one.`);
@@ -93,6 +137,7 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
       closing ??= (async () => {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await stopEngines();
         await redis.quit().catch(() => redis.disconnect());
       })();
       return closing;

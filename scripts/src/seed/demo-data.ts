@@ -117,7 +117,7 @@ export const DEMO_RESOURCES: readonly Record<string, unknown>[] = [
     capacity: 20,
     walk_in_margin: 5,
     walk_in_margin_unit: 'Seats',
-    slot_minutes: 60,
+    slot_minutes: 30,
     min_minutes: 60,
     horizon_days: 60,
     time_zone: 'Europe/Paris',

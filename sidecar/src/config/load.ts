@@ -22,6 +22,7 @@ const ENV_FOR_PATH: Record<string, string> = {
   'places.0.id': 'PLACE_ID',
   'places.0.name': 'PLACE_NAME',
   'places.0.timeZone': 'PLACE_TIME_ZONE',
+  'places.0.currency': 'PLACE_CURRENCY',
   'places.0.erp.url': 'ERP_URL',
   'places.0.erp.apiKey': 'ERP_API_KEY',
   'places.0.erp.apiSecret': 'ERP_API_SECRET',
@@ -90,6 +91,7 @@ export function loadConfig({ env, cwd = process.cwd(), file }: LoadOptions): Con
       id: place.id,
       name: place.name,
       timeZone: place.timeZone,
+      currency: place.currency,
       hosts: place.hosts,
       erp: {
         url: place.erp.url.replace(/\/+$/, ''),
@@ -141,6 +143,7 @@ function placeFromEnv(env: Env, problems: string[]): Record<string, unknown> {
         id: nonEmpty(env.PLACE_ID) ?? 'default',
         name: nonEmpty(env.PLACE_NAME) ?? nonEmpty(env.PLACE_ID) ?? 'Tiers-lieu',
         ...(nonEmpty(env.PLACE_TIME_ZONE) ? { timeZone: env.PLACE_TIME_ZONE } : {}),
+        ...(nonEmpty(env.PLACE_CURRENCY) ? { currency: env.PLACE_CURRENCY } : {}),
         erp: {
           url: nonEmpty(env.ERP_URL),
           apiKey: nonEmpty(env.ERP_API_KEY),

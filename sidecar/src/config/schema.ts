@@ -27,6 +27,8 @@ export const PlaceSettings = z
     id: PlaceId,
     name: z.string().min(1),
     timeZone: z.string().min(1).default('Europe/Paris'),
+    /** The ERP company's currency: prices and invoices are in it. */
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').default('EUR'),
     /** Host names that select this place when the sidecar serves several. */
     hosts: z.array(z.string().min(1)).default([]),
     erp: ErpSettings,
@@ -63,6 +65,7 @@ export interface ResolvedPlace {
   id: string;
   name: string;
   timeZone: string;
+  currency: string;
   hosts: string[];
   erp: ResolvedErpSettings;
   /** Shared with the ERP's Webhooks by the installer; absent until the add-on is installed. */

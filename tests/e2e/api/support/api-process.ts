@@ -1,16 +1,10 @@
-import type { Server } from 'node:http';
 import { z } from 'zod';
-import { createBookingEngine } from '../../../../sidecar/src/booking';
-import { createFrappeAdapter } from '../../../../sidecar/src/erp';
-import { createBookingApi } from '../../../../sidecar/src/http/api';
-import { createHttpApp } from '../../../../sidecar/src/http/app';
 import { createLogger } from '../../../../sidecar/src/log';
-import { connectRedis } from '../../../../sidecar/src/redis/connection';
-import { placeKeyspace } from '../../../../sidecar/src/redis/keys';
+import { startSidecar } from '../../../../sidecar/src/main';
 
 /**
- * One sidecar process for the end-to-end tests: a place's booking engine and the HTTP API, on the Redis and the
- * ERP named in CRENEAU_E2E (JSON). Prints "ready <url>" once listening; SIGTERM closes it.
+ * One sidecar process for the end-to-end tests, started by the same `startSidecar` as production, on the Redis and
+ * the ERP named in CRENEAU_E2E (JSON). Prints "ready <url>" once listening; SIGTERM closes it.
  */
 
 const settingsSchema = z.object({
@@ -26,34 +20,35 @@ const settingsSchema = z.object({
 
 async function main(): Promise<void> {
   const settings = settingsSchema.parse(JSON.parse(process.env.CRENEAU_E2E ?? '{}'));
-  const logger = createLogger({ level: 'warn', name: `api-${String(process.pid)}` });
-  const redis = await connectRedis(settings.redisUrl, { name: 'creneau-e2e-api' });
-  const erp = createFrappeAdapter({ ...settings.erp, timeoutMs: 20_000 });
-  const keys = placeKeyspace(settings.placeId);
-  const place = { id: settings.placeId, name: 'La Fabrique (e2e)', timeZone: 'Europe/Paris', erp, keys };
-  const engine = createBookingEngine({
-    place,
-    redis,
-    redisUrl: settings.redisUrl,
-    logger,
-    ...(settings.lockDurationMs ? { options: { lockDurationMs: settings.lockDurationMs, stalledIntervalMs: settings.lockDurationMs } } : {}),
-  });
-  await engine.start();
-  const api = createBookingApi({
-    places: [{ ...place, currency: 'EUR', service: engine.service, directory: engine.directory, changes: engine.changes, webhookSecret: settings.webhookSecret }],
-    redis,
-    publicUrl: `http://127.0.0.1:${String(settings.port)}`,
-    logger,
-    version: 'e2e',
-    limits: { signInPerIp: { limit: settings.signInPerIp, windowSeconds: 900 } },
-  });
-  const server: Server = createHttpApp({ logger, routers: [api.router] }).listen(settings.port, '127.0.0.1', () => {
-    process.stdout.write(`ready http://127.0.0.1:${String(settings.port)}\n`);
-  });
+  const publicUrl = `http://127.0.0.1:${String(settings.port)}`;
+  const sidecar = await startSidecar(
+    {
+      http: { host: '127.0.0.1', port: settings.port, publicUrl },
+      redis: { url: settings.redisUrl },
+      log: { level: 'warn' },
+      secretsFile: '/dev/null',
+      places: [
+        {
+          id: settings.placeId,
+          name: 'La Fabrique (e2e)',
+          timeZone: 'Europe/Paris',
+          currency: 'EUR',
+          hosts: [],
+          erp: { ...settings.erp, timeoutMs: 20_000 },
+          webhookSecret: settings.webhookSecret,
+        },
+      ],
+      source: 'e2e',
+    },
+    {
+      logger: createLogger({ level: 'warn', name: `api-${String(process.pid)}` }),
+      ...(settings.lockDurationMs ? { engine: { lockDurationMs: settings.lockDurationMs, stalledIntervalMs: settings.lockDurationMs } } : {}),
+      api: { limits: { signInPerIp: { limit: settings.signInPerIp, windowSeconds: 900 } } },
+    },
+  );
+  process.stdout.write(`ready ${sidecar.url}\n`);
   process.once('SIGTERM', () => {
-    server.closeAllConnections();
-    server.close();
-    void engine.close().then(() => redis.quit()).finally(() => process.exit(0));
+    void sidecar.close().finally(() => process.exit(0));
   });
 }
 
