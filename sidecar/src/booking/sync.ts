@@ -46,6 +46,11 @@ const conflictSchema = z.object({
   source: z.enum(['webhook', 'reconciliation', 'rebuild']),
 });
 
+/** Why a booking lost with Redis could not be put back (the member sees it, the ERP records it). */
+export const LOST_REASON = 'Places reprises pendant la reconstruction de l’index des réservations / seats taken while the booking index was rebuilt';
+
+const LOST_PREFIX = 'cf_lost_';
+
 const nameRowSchema = z.looseObject({ name: z.string(), modified: z.string().nullish() });
 
 export interface ReconcileReport {
@@ -177,9 +182,9 @@ export class ErpSync {
       if (result.kind === 'ok' || result.kind === 'exists') {
         this.log.warn(log, 'booking lost with the index put back');
       } else if (result.kind === 'full') {
-        const cancelled = { ...snapshot, status: 'cancelled' as const, cancellationReason: 'Places reprises pendant une reconstruction de l’index / seats taken while the index was rebuilt' };
+        const cancelled = { ...snapshot, status: 'cancelled' as const, cancellationReason: LOST_REASON };
         await this.ctx.withIndex(() => this.ctx.store.reserve({ record: cancelled, terms, checkCapacity: false }));
-        await this.recordConflict(resource, snapshot, 'rebuild');
+        await this.recordLost(resource, snapshot, result.used);
         this.log.error(log, 'booking lost with the index could not be put back: its seats were taken; recorded as cancelled and listed as a conflict');
       }
     } else {
@@ -189,9 +194,9 @@ export class ErpSync {
         this.ctx.store.update({ next, expectedVersion: current.version, terms, hold: holdChangeFor(next), checkCapacity: holds }),
       );
       if (result.kind === 'full') {
-        const cancelled = { ...current, status: 'cancelled' as const, cancellationReason: 'Places reprises pendant une reconstruction de l’index / seats taken while the index was rebuilt' };
+        const cancelled = { ...current, status: 'cancelled' as const, cancellationReason: LOST_REASON };
         await this.ctx.withIndex(() => this.ctx.store.update({ next: cancelled, expectedVersion: current.version, terms, hold: { mode: 'clear' }, checkCapacity: false }));
-        await this.recordConflict(resource, snapshot, 'rebuild');
+        await this.recordLost(resource, snapshot, result.used);
         this.log.error(log, 'a change lost with the index could not be applied again: the seats were taken; cancelled and listed as a conflict');
       } else {
         this.log.warn(log, 'a change lost with the index applied again');
@@ -335,20 +340,48 @@ export class ErpSync {
     return conflict;
   }
 
-  private async evaluate(resource: Resource, start: number, end: number, source: ConflictView['source'], detectedAt: number): Promise<ConflictView | undefined> {
+  /** The holding bookings around [start, end) (buffers included), the peak they reach, and who they are. */
+  private async around(resource: Resource, start: number, end: number): Promise<{ peak: number; involved: string[] }> {
     const before = resource.bufferBeforeMinutes * MINUTE_MS;
     const after = resource.bufferAfterMinutes * MINUTE_MS;
-    const around = await this.ctx.store.byResource(resource.id, start - before - after, end + before + after, true);
+    const records = await this.ctx.store.byResource(resource.id, start - before - after, end + before + after, true);
     const now = await this.ctx.store.redisNow();
-    const bookings = around.map(toBookedInterval);
+    const bookings = records.map(toBookedInterval);
     const peak = maxOccupancy(buildOccupancy(resource, bookings, [], now), start - before, end + after);
-    if (peak <= resource.compiled.units) return undefined;
     const involved = bookings
       .filter((b) => occupiesCapacity(b, now) && b.start - before < end + after && b.end + after > start - before)
       .map((b) => b.id)
       .sort();
+    return { peak, involved };
+  }
+
+  private async evaluate(resource: Resource, start: number, end: number, source: ConflictView['source'], detectedAt: number): Promise<ConflictView | undefined> {
+    const { peak, involved } = await this.around(resource, start, end);
+    if (peak <= resource.compiled.units) return undefined;
     const id = `cf_${createHash('sha256').update(`${resource.id}|${involved.join(',')}`).digest('hex').slice(0, 16)}`;
     return { id, resourceId: resource.id, start, end, bookingIds: involved, excess: peak - resource.compiled.units, detectedAt, source };
+  }
+
+  /**
+   * A booking accepted, then lost with Redis and not put back because its seats went to others:
+   * it is cancelled, and listed for managers (with the bookings that took its seats) until its
+   * time has passed, since the member was told yes.
+   */
+  private async recordLost(resource: Resource | undefined, lost: BookingRecord, used: number): Promise<void> {
+    const others = resource ? (await this.around(resource, lost.start, lost.end)).involved : [];
+    const units = resource ? (resource.kind === 'room' ? 1 : lost.seats) : lost.seats;
+    const capacity = resource ? this.ctx.terms(resource, lost.audience).capacity : used;
+    const conflict: ConflictView = {
+      id: `${LOST_PREFIX}${createHash('sha256').update(lost.id).digest('hex').slice(0, 16)}`,
+      resourceId: lost.resourceId,
+      start: lost.start,
+      end: lost.end,
+      bookingIds: [lost.id, ...others.filter((id) => id !== lost.id)],
+      excess: Math.max(1, used + units - capacity),
+      detectedAt: this.ctx.now(),
+      source: 'rebuild',
+    };
+    await this.ctx.redis.hset(await this.ctx.store.conflictsKey(), conflict.id, JSON.stringify(conflict));
   }
 
   /** The conflicts still standing (each checked again: one settled since, by a cancellation or a move, is dropped). */
@@ -357,8 +390,14 @@ export class ErpSync {
     const all = await this.ctx.redis.hgetall(key);
     const catalog = await this.ctx.catalog.snapshot();
     const standing: ConflictView[] = [];
+    const now = this.ctx.now();
     for (const [field, json] of Object.entries(all)) {
       const parsed = conflictSchema.safeParse(JSON.parse(json));
+      if (parsed.success && field.startsWith(LOST_PREFIX)) {
+        if (parsed.data.end > now) standing.push(parsed.data);
+        else await this.ctx.redis.hdel(key, field);
+        continue;
+      }
       const resource = parsed.success ? catalog.domainResources.get(parsed.data.resourceId) : undefined;
       const again = parsed.success && resource ? await this.evaluate(resource, parsed.data.start, parsed.data.end, parsed.data.source, parsed.data.detectedAt) : undefined;
       if (!again) {

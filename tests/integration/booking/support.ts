@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
@@ -6,6 +7,7 @@ import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/add
 import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Outcome, type Principal } from '../../../sidecar/src/booking';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
 import { createLogger, type Logger } from '../../../sidecar/src/log';
+import { freePort } from '../../../scripts/src/lib/redis-server';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
@@ -47,6 +49,8 @@ export interface PlaceSetup {
   emulator?: EmulatorOptions;
   /** The adapter's settings (short timeouts and backoffs for fault tests). */
   erp?: Partial<FrappeAdapterConfig>;
+  /** A Redis of the test's own (one it may empty with FLUSHALL without touching other tests'). */
+  redisUrl?: string;
 }
 
 export interface TestPlace {
@@ -64,6 +68,7 @@ export interface TestPlace {
   manager: Principal;
   /** The ERP's Creneau Booking documents. */
   erpBookings(): Doc[];
+  redisUrl: string;
   close(): Promise<void>;
 }
 
@@ -131,7 +136,8 @@ export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
 
   const erpConfig = { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret, ...setup.erp };
   const erp = new FrappeAdapter(erpConfig);
-  const redis = await connectRedis(REDIS_URL, { name: `creneau-${placeId}` });
+  const redisUrl = setup.redisUrl ?? REDIS_URL;
+  const redis = await connectRedis(redisUrl, { name: `creneau-${placeId}` });
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -154,7 +160,7 @@ export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
       const engine = createBookingEngine({
         place: { id: placeId, name: 'La Fabrique (test)', timeZone: PARIS, erp: port, keys },
         redis,
-        redisUrl: REDIS_URL,
+        redisUrl,
         logger,
         options: { writeBackoffMs: 50, sweepAfterMs: 2_000, sweepEveryMs: 1_000, ...options },
       });
@@ -165,6 +171,7 @@ export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
     principal: (engine, key) => engine.directory.principalFor(userOf(placeId, key), key),
     manager: { user: userOf(placeId, 'manon'), fullName: 'Manon', customer: null, roles: ['Creneau Manager'], isManager: true },
     erpBookings: () => store.list('Creneau Booking'),
+    redisUrl,
     async close() {
       for (const engine of engines) await engine.close();
       await emulator.close();
@@ -210,4 +217,33 @@ export function accepted<T>(outcome: Outcome<T>): T {
 /** The reason codes of a refusal; [] for an acceptance. */
 export function codes(outcome: Outcome<unknown>): string[] {
   return outcome.ok ? [] : outcome.reasons.map((r) => r.code);
+}
+
+/** A redis-server of the test's own on a free port, for tests that empty Redis (FLUSHALL) or kill it. */
+export async function privateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const probe = await connectRedis(url, { connectTimeoutMs: 300 });
+      probe.disconnect();
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
