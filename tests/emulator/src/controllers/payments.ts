@@ -1,4 +1,4 @@
-import { erpnextThrow, frappeThrow } from '../errors';
+import { erpnextThrow, frappeThrow, type FrappeError } from '../errors';
 import type { MethodRegistry } from '../http/methods';
 import type { Doc } from '../meta/meta';
 import type { Ctx } from '../model/ctx';
@@ -8,7 +8,7 @@ import type { Site } from '../site';
 import { cint, Dec, flt, mulRound, sum } from '../util/decimal';
 import { pyFloatRepr } from '../util/pyjson';
 import { moneyInWords } from '../util/words';
-import { accountBalance, cancelGlEntries, companyAccounts, fmtMoney, looseDate, postGlEntries, requireFiscalYear } from './accounts';
+import { accountBalance, cancelGlEntries, companyAccounts, fmtMoney, looseDate, postGlEntries, requireFiscalYear, type GlLine } from './accounts';
 import { refreshInvoiceStatus } from './sales-invoice';
 
 const IGNORE_ON_CANCEL = ['GL Entry', 'Stock Ledger Entry', 'Payment Ledger Entry', 'Repost Payment Ledger', 'Repost Payment Ledger Items', 'Repost Accounting Ledger', 'Repost Accounting Ledger Items', 'Unreconcile Payment', 'Unreconcile Payment Entries', 'Bank Transaction'];
@@ -21,6 +21,11 @@ function rows(doc: Doc, field: string): Doc[] {
 /** Python's "%s" of a Currency value ("500.0"). */
 function pyAmount(v: unknown): string {
   return pyFloatRepr(flt(v));
+}
+
+/** payment_entry.InvalidPaymentEntry, a ValidationError (417) raised from ERPNext. */
+function invalidPaymentEntry(message: string): FrappeError {
+  return frappeThrow(message, 'InvalidPaymentEntry', { module: 'erpnext.accounts.doctype.payment_entry.payment_entry', excSource: 'erpnext (app)', status: 417 });
 }
 
 function partyLabel(site: Site, partyType: string, party: string): string {
@@ -116,7 +121,8 @@ export function registerPayments(site: Site, methods: MethodRegistry): { getPaym
           payment_term_outstanding: 0,
           total_amount: partyAmount ?? (flt(ref.rounded_total) || flt(ref.grand_total)),
           outstanding_amount: partyAmount ?? outstanding,
-          allocated_amount: amount,
+          // The reference's own (signed) outstanding: a credit note's row is negative, its payment a refund.
+          allocated_amount: partyAmount ?? outstanding,
           exchange_rate: 1,
           exchange_gain_loss: 0,
           account: debtors,
@@ -282,7 +288,17 @@ export function registerPayments(site: Site, methods: MethodRegistry): { getPaym
         throw erpnextThrow(`Row #${cint(ref.idx)}: Allocated Amount cannot be greater than Outstanding Amount of Payment Request ${link}`);
       }
     }
-    const totalAllocated = sum(rows(doc, 'references').map((r) => r.allocated_amount));
+    // validate_payment_against_negative_invoice: money paid out to a customer only settles credit notes.
+    if ((paymentType === 'Pay' && doc.party_type === 'Customer') || (paymentType === 'Receive' && doc.party_type === 'Supplier')) {
+      const negative = sum(rows(doc, 'references').filter((r) => flt(r.outstanding_amount) < 0).map((r) => Math.abs(flt(r.outstanding_amount))));
+      const paid = paymentType === 'Receive' ? flt(doc.paid_amount) : flt(doc.received_amount);
+      if (!negative) {
+        throw invalidPaymentEntry(`Cannot ${paymentType} ${doc.party_type === 'Customer' ? 'to' : 'from'} ${str(doc.party_type)} without any negative outstanding invoice`);
+      }
+      if (paid > negative) throw invalidPaymentEntry(`Paid Amount cannot be greater than total negative outstanding amount ${pyAmount(negative)}`);
+    }
+    // set_total_allocated_amount takes the absolute sum: a refund's rows carry negative allocations.
+    const totalAllocated = Math.abs(sum(rows(doc, 'references').map((r) => r.allocated_amount)));
     doc.total_allocated_amount = totalAllocated;
     doc.base_total_allocated_amount = totalAllocated;
     const base = paymentType === 'Receive' ? flt(doc.base_received_amount) : flt(doc.base_paid_amount);
@@ -356,20 +372,24 @@ export function registerPayments(site: Site, methods: MethodRegistry): { getPaym
       const postingDate = looseDate(doc.posting_date) ?? site.clock.today();
       const fy = requireFiscalYear(site, postingDate, str(doc.company), ctx);
       const receive = doc.payment_type === 'Receive';
-      const lines = [
-        { account: str(doc.paid_to), debit: flt(doc.base_received_amount), credit: 0 },
-        ...rows(doc, 'references').map((r) => ({
-          account: str(doc.paid_from),
-          debit: 0,
-          credit: flt(r.allocated_amount),
-          partyType: str(doc.party_type),
-          party: str(doc.party),
-          againstVoucherType: str(r.reference_doctype),
-          againstVoucher: str(r.reference_name),
-        })),
+      // Receive: the bank is debited, the party's account credited per reference. Pay (a refund): the party's
+      // account is debited per reference (credit notes carry negative allocations), the bank credited.
+      const partyAccount = str(receive ? doc.paid_from : doc.paid_to);
+      const partyLine = (amount: number, againstVoucherType: string, againstVoucher: string): GlLine => ({
+        account: partyAccount,
+        debit: receive ? 0 : amount,
+        credit: receive ? amount : 0,
+        partyType: str(doc.party_type),
+        party: str(doc.party),
+        againstVoucherType,
+        againstVoucher,
+      });
+      const lines: GlLine[] = [
+        receive ? { account: str(doc.paid_to), debit: flt(doc.base_received_amount), credit: 0 } : { account: str(doc.paid_from), debit: 0, credit: flt(doc.base_paid_amount) },
+        ...rows(doc, 'references').map((r) => partyLine(Math.abs(flt(r.allocated_amount)), str(r.reference_doctype), str(r.reference_name))),
       ];
-      if (flt(doc.unallocated_amount)) lines.push({ account: str(doc.paid_from), debit: 0, credit: flt(doc.unallocated_amount), partyType: str(doc.party_type), party: str(doc.party), againstVoucherType: 'Payment Entry', againstVoucher: str(doc.name) });
-      postGlEntries(site, ctx, doc, receive ? lines : lines.map((l) => ({ ...l, debit: l.credit, credit: l.debit })), postingDate, fy);
+      if (flt(doc.unallocated_amount)) lines.push(partyLine(flt(doc.unallocated_amount), 'Payment Entry', str(doc.name)));
+      postGlEntries(site, ctx, doc, lines, postingDate, fy);
       engine.dbPut(ctx, meta, doc);
     },
     beforeCancel: ({ doc }) => {

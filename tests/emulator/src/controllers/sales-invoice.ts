@@ -574,6 +574,9 @@ export function registerSalesInvoice(site: Site, methods: MethodRegistry): void 
         }
       }
       doc.status = invoiceStatus(site, doc, site.clock.today());
+      // The row is already written: update_voucher_outstanding's set_value and set_status's db_set land on it
+      // (without a new `modified`, the document being mid-save).
+      engine.dbSet(ctx, 'Sales Invoice', str(doc.name), { outstanding_amount: doc.outstanding_amount, status: doc.status }, false);
     },
     beforeCancel: ({ doc }) => {
       doc.status = 'Cancelled';
