@@ -1,0 +1,4 @@
+import { money } from './cases/money';
+import { contractSuite } from './suite';
+
+contractSuite(money);
