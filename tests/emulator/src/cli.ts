@@ -1,6 +1,7 @@
 // The emulator as a process, for the demo and for clients running elsewhere:
 //   tsx tests/emulator/src/cli.ts --port 8000 [--seed base|none] [--addon-dir <dir>]...
 //     [--data-file <f>] [--latency erpnext-v15] [--api-key k --api-secret s --password p]
+//     [--payment-gateway [--payment-gateway-name Stripe-Demo]]
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createLogger } from '../../../sidecar/src/log';
@@ -18,6 +19,8 @@ const optionsSchema = z.object({
   'api-key': z.string().min(1).optional(),
   'api-secret': z.string().min(1).optional(),
   password: z.string().min(1).optional(),
+  'payment-gateway': z.boolean().default(false),
+  'payment-gateway-name': z.string().min(1).optional(),
 });
 
 async function main(): Promise<void> {
@@ -35,6 +38,8 @@ async function main(): Promise<void> {
       'api-key': { type: 'string' },
       'api-secret': { type: 'string' },
       password: { type: 'string' },
+      'payment-gateway': { type: 'boolean' },
+      'payment-gateway-name': { type: 'string' },
     },
     strict: true,
   });
@@ -50,6 +55,11 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  if (o['payment-gateway-name'] !== undefined && !o['payment-gateway']) {
+    log.error('--payment-gateway-name names the gateway that --payment-gateway sets up: give --payment-gateway too');
+    process.exitCode = 2;
+    return;
+  }
   const emulator = await startEmulator({
     port: o.port,
     host: o.host,
@@ -60,6 +70,7 @@ async function main(): Promise<void> {
     randomSeed: o['random-seed'],
     webhookDelivery: o['webhook-delivery'],
     admin: o['api-key'] && o['api-secret'] ? { apiKey: o['api-key'], apiSecret: o['api-secret'], password: o.password } : undefined,
+    paymentGateway: o['payment-gateway'] ? { name: o['payment-gateway-name'] } : false,
   });
   // These are the throwaway credentials of a local test site, printed on purpose so that a
   // person running the demo can log in; no real secret ever goes through here.
@@ -71,6 +82,7 @@ async function main(): Promise<void> {
       adminApiSecret: emulator.admin.apiSecret,
       adminPassword: emulator.admin.password,
       dataFile: o['data-file'] ?? null,
+      paymentGateway: emulator.store.list('Payment Gateway').map((g) => String(g.name)),
     },
     'Frappe emulator listening',
   );

@@ -276,6 +276,21 @@ describe('with a payment gateway', () => {
     expect(() => emu.gateway.pay(request.token)).toThrow(`The Payment Request ${request.name} is already paid, cannot process payment twice`);
   });
 
+  test('a part paid at the desk leaves the request Partially Paid, and its checkout charges what is left', async () => {
+    const name = await invoice(emu, [{ item_code: 'SALLE-JOUR', qty: 2 }, { item_code: 'LASER-HEURE', qty: 1.5 }]);
+    const request = await requestPayment(emu, name);
+    const proposal = ok(await call(emu, 'POST', '/api/method/erpnext.accounts.doctype.payment_entry.payment_entry.get_payment_entry', {
+      body: { dt: 'Sales Invoice', dn: name, party_amount: 100 },
+    }));
+    ok(await call(emu, 'POST', '/api/resource/Payment Entry', { body: { ...proposal, reference_no: 'VIR-ACOMPTE', docstatus: 1 } }));
+    expect(requestOf(emu, request.name)).toEqual({ status: 'Partially Paid', outstanding: 160, docstatus: 1 });
+    expect(await (await fetch(request.url)).text()).toContain('>Payer 160,00');
+    expect(emu.gateway.pay(request.token, { amount: 160 }).status).toBe('Completed');
+    expect(paymentEntriesFor(emu, name).map((pe) => pe.paid_amount)).toEqual([100, 160]);
+    expect(invoiceOf(emu, name)).toEqual({ status: 'Paid', outstanding: 0, docstatus: 1 });
+    expect(requestOf(emu, request.name)).toEqual({ status: 'Paid', outstanding: 0, docstatus: 1 });
+  });
+
   test('bad addresses get a clear answer', async () => {
     const unknown = await fetch(`${emu.url}/__gateway/checkout/no-such-token`);
     expect([unknown.status, (await unknown.text()).includes('Lien de paiement inconnu')]).toEqual([404, true]);

@@ -100,6 +100,16 @@ function money(value: unknown): string {
   return `${units}.${cents.padEnd(2, '0')}`;
 }
 
+/**
+ * What the checkout charges: what the request still asks. A real gateway charges the amount it was given when
+ * the URL was made (the grand total); the emulator charges the request's outstanding instead, which is what
+ * the settling Payment Entry records (create_payment_entry pays outstanding_amount), so that a request
+ * partly settled at the desk meanwhile is not charged twice.
+ */
+function chargeOf(request: Doc): number {
+  return flt(request.outstanding_amount) || flt(request.grand_total);
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
@@ -250,7 +260,7 @@ export class PaymentGateway implements PaymentGatewayController {
       paymentRequest: str(log.reference_docname),
       integrationRequest: str(log.name),
       status: str(log.status),
-      amount: flt(data.amount),
+      amount: request ? chargeOf(request) : flt(data.amount),
       currency: str(data.currency),
       referenceDoctype: str(request?.reference_doctype),
       referenceName: str(request?.reference_name),
@@ -283,10 +293,10 @@ export class PaymentGateway implements PaymentGatewayController {
       throw new GatewayRefusal('request-cancelled', `Payment Request ${requestName} was cancelled: its checkout no longer takes payments`);
     }
     if (request.status === 'Paid') throw new GatewayRefusal('request-paid', paidTwice(requestName).primaryMessage);
-    if (options.amount !== undefined && Dec.of(options.amount).round(2).cmp(Dec.of(request.grand_total).round(2)) !== 0) {
+    if (options.amount !== undefined && Dec.of(options.amount).round(2).cmp(Dec.of(chargeOf(request)).round(2)) !== 0) {
       throw new GatewayRefusal(
         'amount-mismatch',
-        `The checkout of Payment Request ${requestName} is for ${money(request.grand_total)} ${str(request.currency)}, not ${money(options.amount)}`,
+        `The checkout of Payment Request ${requestName} is for ${money(chargeOf(request))} ${str(request.currency)}, not ${money(options.amount)}`,
       );
     }
     const logName = str(log.name);
