@@ -38,6 +38,7 @@ export class PlaceQueues {
   private readonly workers: Worker[] = [];
   private readonly connection: ConnectionOptions;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly keys: PlaceKeyspace,
@@ -48,6 +49,8 @@ export class PlaceQueues {
   }
 
   queue(name: QueueName): Queue {
+    // A job finishing during close() must not open a new connection that would keep the process alive.
+    if (this.closed) throw new Error(`the queues of place ${this.keys.placeId} are closed`);
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.keys.queuePrefix });
@@ -89,10 +92,13 @@ export class PlaceQueues {
   }
 
   /** Stops the workers (letting the jobs in hand finish) and the queues' connections. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all(this.workers.map((worker) => worker.close()));
-    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Workers first: the jobs in hand may still queue follow-ups (a write after an expiry).
+      await Promise.all(this.workers.map((worker) => worker.close()));
+      this.closed = true;
+      await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    })();
+    return this.closing;
   }
 }
