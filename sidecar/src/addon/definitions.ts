@@ -86,6 +86,8 @@ export const DocFieldDefinition = z.looseObject({
   depends_on: z.string().optional(),
   mandatory_depends_on: z.string().optional(),
   fetch_from: z.string().optional(),
+  /** Characters a Data field holds (Frappe's default, 0, is 140). */
+  length: z.number().int().min(0).max(1000).optional(),
 });
 export type DocFieldDefinition = z.infer<typeof DocFieldDefinition>;
 

@@ -110,6 +110,11 @@ function text(value: unknown): string {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
 }
 
+function wholeNumber(value: unknown): number {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : 0;
+  return Number.isInteger(number) ? number : 0;
+}
+
 /** Frappe strips each Select option and drops empty lines but the first (scrub_options_in_select). */
 function selectOptionsText(options: string): string {
   return options
@@ -124,7 +129,9 @@ const FIELD_FLAGS = [
   'in_list_view', 'in_standard_filter', 'allow_on_submit', 'collapsible',
 ] as const;
 const FIELD_TEXTS = ['label', 'options', 'default', 'description', 'depends_on', 'mandatory_depends_on', 'fetch_from'] as const;
-type FieldProperty = (typeof FIELD_FLAGS)[number] | (typeof FIELD_TEXTS)[number];
+/** Whole numbers; 0 is Frappe's default (a Data field's `length` 0 means its 140 characters). */
+const FIELD_NUMBERS = ['length'] as const;
+type FieldProperty = (typeof FIELD_FLAGS)[number] | (typeof FIELD_TEXTS)[number] | (typeof FIELD_NUMBERS)[number];
 type NormalField = { fieldname: string; fieldtype: string } & Record<FieldProperty, string | number>;
 
 /** Fields Frappe adds and manages itself: a submittable DocType's amended_from. */
@@ -134,6 +141,7 @@ function normalField(field: Record<string, unknown> & { fieldname: string; field
   const normal: Record<string, string | number> = { fieldname: field.fieldname, fieldtype: field.fieldtype };
   for (const key of FIELD_FLAGS) normal[key] = flag(field[key]);
   for (const key of FIELD_TEXTS) normal[key] = text(field[key]);
+  for (const key of FIELD_NUMBERS) normal[key] = wholeNumber(field[key]);
   if (field.fieldtype === 'Select') normal.options = selectOptionsText(text(field.options));
   // Frappe's DocType.validate: an empty Check default becomes "0", a named-by field is unique,
   // unique implies an index of its own, a Single has neither unique nor index.
@@ -258,7 +266,7 @@ function planDocType(definition: DocTypeDefinition, erp: ErpDocType | undefined,
       incompatible.push(`${want.fieldname} points to ${show(haveNormal.options)} in the ERP, to ${show(want.options)} in the add-on`);
       continue;
     }
-    const changes = [...FIELD_FLAGS, ...FIELD_TEXTS]
+    const changes = [...FIELD_FLAGS, ...FIELD_TEXTS, ...FIELD_NUMBERS]
       .filter((key) => haveNormal[key] !== want[key])
       .map((key) => `${key} ${show(haveNormal[key])} → ${show(want[key])}`);
     if (changes.length > 0) {

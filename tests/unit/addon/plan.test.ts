@@ -232,6 +232,18 @@ describe('install plan on an ERP that has the add-on', () => {
     ]);
   });
 
+  it('sends a field length and widens a field the ERP still holds at the default 140 characters', () => {
+    const created = stepFor(planInstall(definitions, target, emptyErp()), 'DocType', 'Creneau Ticket Ledger Entry')?.body as { fields: { fieldname: string; length: number }[] };
+    expect(created.fields.find((field) => field.fieldname === 'external_id')?.length).toBe(255);
+    expect(created.fields.find((field) => field.fieldname === 'customer')?.length).toBe(0);
+
+    const erp = installed();
+    const ledger = structuredClone(erp.doctypes.get('Creneau Ticket Ledger Entry')) as ErpDocType;
+    ledger.fields = ledger.fields.map((field) => (field.fieldname === 'external_id' ? { ...field, length: 0 } : field));
+    const plan = planInstall(definitions, sameSecret, { ...erp, doctypes: new Map(erp.doctypes).set('Creneau Ticket Ledger Entry', ledger) });
+    expect(plan.steps.map((step) => step.details)).toEqual([['~ field external_id: length 0 → 255']]);
+  });
+
   it('refuses to turn an ordinary DocType into a child table', () => {
     const erp = installed();
     const closure = { ...(erp.doctypes.get('Creneau Closure') as ErpDocType), istable: 0 };
