@@ -89,6 +89,8 @@ export interface WriteJobData {
 export class EngineContext {
   /** Set by the engine: starts (or joins) a rebuild of the index. */
   requestRebuild: (source: 'wipe' | 'start' | 'demand') => Promise<RebuildReport> = () => Promise.reject(new Error('the engine is not started'));
+  /** Told of each booking version the ERP has got (the money flows hang on it); a failure makes the write job retry. */
+  readonly syncedListeners: ((record: BookingRecord) => Promise<void>)[] = [];
 
   constructor(
     readonly place: PlaceInfo,
@@ -189,6 +191,10 @@ export class EngineContext {
       attempts: this.options.writeAttempts,
       backoff: { type: 'exponential', delay: this.options.writeBackoffMs },
     });
+  }
+
+  async notifySynced(record: BookingRecord): Promise<void> {
+    for (const listener of this.syncedListeners) await listener(record);
   }
 
   /** The delayed job that ends an unpaid booking's hold (the sweeper catches any that got lost). */

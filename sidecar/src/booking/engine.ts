@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import { PlaceQueues, QUEUE_NAMES } from '../queue/queues';
 import type { BookingService, BookingView, ErpChangeNotice, ErpChangeSink, MemberDirectory, Outcome, RebuildReport } from './contract';
 import { EngineContext, resolveOptions, type BookingEngineOptions, type PlaceInfo, type WriteJobData } from './context';
+import type { BookingRecord } from './record';
 import { IndexBuilder } from './rebuild';
 import { EngineBookingService } from './service';
 import { BookingStore } from './store';
@@ -38,6 +39,12 @@ export interface BookingEngine {
   close(): Promise<void>;
   /** For the money issue: a payment the ERP recorded for a booking awaiting it. */
   paymentReceived(bookingId: string, amount: Cents): Promise<Outcome<BookingView>>;
+  /** For the money flows: the place's catalog (prices, members, resources), the booking as the index holds it. */
+  readonly catalog: Catalog;
+  booking(bookingId: string): Promise<BookingRecord | undefined>;
+  bookingIdByErpName(erpName: string): Promise<string | undefined>;
+  /** Called with each booking version once the ERP has it (its `erpName` known); a listener's failure makes the write retry. */
+  onSynced(listener: (record: BookingRecord) => Promise<void>): void;
   /** Compares the ERP with the index now (it also runs every `reconcileEveryMs`). */
   reconcile(): Promise<ReconcileReport>;
   /** Requeues lost ERP writes and ends overdue holds now (it also runs every `sweepEveryMs`). */
@@ -108,6 +115,12 @@ export function createBookingEngine(deps: BookingEngineDeps): BookingEngine {
       await queues.close();
     },
     paymentReceived: (bookingId, amount) => service.paymentReceived(bookingId, amount),
+    catalog,
+    booking: (bookingId) => ctx.withIndex(() => store.get(bookingId)),
+    bookingIdByErpName: (erpName) => ctx.withIndex(() => store.idByErpName(erpName)),
+    onSynced: (listener) => {
+      ctx.syncedListeners.push(listener);
+    },
     reconcile: () => sync.reconcile(),
     sweep: () => sync.sweep(),
     rebuild: () => builder.request('demand'),

@@ -79,6 +79,9 @@ export function docValuesOf(record: BookingRecord, siteZone: string): DocValues 
     hold_expires_at: record.status === 'awaiting_payment' ? at(record.holdExpiresAt) : null,
     cancellation_reason: record.cancellationReason,
   };
+  if (record.status === 'cancelled' && record.cancellationFee !== undefined && record.cancellationFee !== null) {
+    values.cancellation_fee = decimalFromCents(record.cancellationFee);
+  }
   // A booking read back from the ERP has no quote of ours: its lines stay as the ERP has them (a
   // child table sent is replaced whole).
   if (record.quote) {
@@ -194,6 +197,7 @@ export function recordFromErp(erp: ErpBooking, id: string, resource: Resource | 
     checkedInAt: erp.checkedInAt,
     checkedOutAt: erp.checkedOutAt,
     cancellationReason: erp.cancellationReason,
+    ...(previous?.cancellationFee !== undefined ? { cancellationFee: previous.cancellationFee } : {}),
     note: previous?.note ?? null,
     audience: previous?.audience ?? 'manager',
     version: previous?.version ?? 0,

@@ -38,6 +38,8 @@ export const recordDataSchema = z.object({
   checkedInAt: z.number().nullable(),
   checkedOutAt: z.number().nullable(),
   cancellationReason: z.string().nullable(),
+  /** The fee the cancellation kept (the policy step when it was cancelled); the money flows bill it. */
+  cancellationFee: centsSchema.nullable().optional(),
   note: z.string().nullable(),
   /** Whose capacity the booking was decided against: members cannot use the walk-in margin. */
   audience: z.enum(['member', 'manager']),
@@ -113,6 +115,7 @@ export function dataOf(record: BookingRecord): RecordData {
     checkedInAt: record.checkedInAt,
     checkedOutAt: record.checkedOutAt,
     cancellationReason: record.cancellationReason,
+    ...(record.cancellationFee !== undefined ? { cancellationFee: record.cancellationFee } : {}),
     note: record.note,
     audience: record.audience,
   };

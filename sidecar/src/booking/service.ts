@@ -213,14 +213,15 @@ export class EngineBookingService implements BookingService {
     });
   }
 
-  private paymentMode(requested: PaymentMode | undefined, member: PricedMember, total: Cents, audience: Audience): PaymentMode {
+  private paymentMode(requested: PaymentMode | undefined, member: PricedMember, total: Cents, audience: Audience, resource: Resource): PaymentMode {
     if (requested === 'tickets') {
       throw new InvalidRequestError('PAYMENT_MODE_UNAVAILABLE', {
         fr: 'Le paiement par tickets n’est pas encore disponible : choisissez un autre mode de paiement',
         en: 'Paying with tickets is not available yet: choose another payment mode',
       });
     }
-    if (requested === undefined) return total === 0 ? 'free' : member.postPaid ? 'post_paid' : 'online';
+    // A resource asking a deposit (machines) takes it unless the member pays at the end of the month.
+    if (requested === undefined) return total === 0 ? 'free' : member.postPaid ? 'post_paid' : resource.depositPercent > 0 ? 'deposit' : 'online';
     if (audience === 'member' && requested === 'post_paid' && !member.postPaid) {
       throw new InvalidRequestError('PAYMENT_MODE_NOT_ALLOWED', {
         fr: 'Le paiement en fin de mois est réservé aux membres qui en ont l’accord',
@@ -425,7 +426,7 @@ export class EngineBookingService implements BookingService {
     const priced = await this.quoteFor(resource, member, snapshot, interval);
     if (!priced.ok) return priced;
     const quote = priced.value;
-    const paymentMode = this.paymentMode(request.paymentMode, member, quote.total, audience);
+    const paymentMode = this.paymentMode(request.paymentMode, member, quote.total, audience, resource);
     const amountDueNow = paymentMode === 'online' ? quote.total : paymentMode === 'deposit' ? quote.deposit : 0;
     const now = this.ctx.now();
     const holdMs = this.ctx.holdMs(snapshot);
@@ -550,7 +551,7 @@ export class EngineBookingService implements BookingService {
       if (input.expectedFee !== undefined && fee !== input.expectedFee) {
         throw new ConflictError(`the cancellation fee is now ${fee} cents, not the ${input.expectedFee} shown; look at the new terms and confirm again`);
       }
-      const next: BookingRecord = { ...withDomainBooking(record, result.booking), cancellationReason: input.reason ?? null };
+      const next: BookingRecord = { ...withDomainBooking(record, result.booking), cancellationReason: input.reason ?? null, cancellationFee: fee };
       return { next, hold: { mode: 'clear' }, checkCapacity: false, audience: audienceOf(principal) };
     });
   }

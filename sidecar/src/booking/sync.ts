@@ -97,12 +97,15 @@ export class ErpSync {
     if (record.syncedVersion >= record.version) {
       const lostChange = snapshot.version > snapshot.syncedVersion && !sameBooking(record, snapshot) && data.generation !== undefined && data.generation !== this.ctx.store.knownGeneration;
       if (lostChange) await this.restore(snapshot, record);
+      // A retry of a job whose write landed but whose listeners failed: they are told again.
+      else if (data.version === record.version) await this.ctx.notifySynced(record);
       return;
     }
     const siteZone = (await this.ctx.catalog.snapshot()).siteTimeZone;
     const written = await this.upsert(record, siteZone);
     const result = await this.waitForIndex(() => this.ctx.store.synced(record.id, record.version, written.name, written.modified));
     if (result === 'missing') await this.restore(record);
+    if (result === 'ok') await this.ctx.notifySynced({ ...record, syncedVersion: record.version, erpName: written.name, erpModified: written.modified });
     this.log.debug({ place: this.ctx.place.id, booking: record.id, version: record.version, erpName: written.name, result }, 'booking written to the ERP');
   }
 
