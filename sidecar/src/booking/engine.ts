@@ -57,7 +57,7 @@ export interface BookingEngine {
 export function createBookingEngine(deps: BookingEngineDeps): BookingEngine {
   const options = resolveOptions(deps.options);
   const now = deps.now ?? Date.now;
-  const logger = deps.logger.child({ place: deps.place.id });
+  const logger = deps.logger;
   const store = new BookingStore(deps.redis, deps.place.keys, now);
   const catalog = new Catalog({
     erp: deps.place.erp,

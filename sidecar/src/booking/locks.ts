@@ -38,6 +38,16 @@ export class RedisLock {
   async extend(): Promise<boolean> {
     return (await EXTEND.run(this.redis, [this.key, this.token, this.ttlMs])) === 1;
   }
+
+  /**
+   * Extends the lock every third of its TTL until stopped, so that the TTL can stay short (a
+   * process killed while holding it blocks the others only that long) while the work takes longer.
+   */
+  keepAlive(): () => void {
+    const timer = setInterval(() => void this.extend().catch(() => undefined), Math.max(100, Math.floor(this.ttlMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
 }
 
 /** Runs `fn` under the lock; `onBusy` decides what happens when the lock cannot be had in time. */

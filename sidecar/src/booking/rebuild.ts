@@ -23,7 +23,8 @@ import type { ErpSync } from './sync';
 
 const reportSchema = z.object({ bookings: z.number(), resources: z.number(), conflicts: z.number(), tookMs: z.number() });
 
-const BUILD_TTL_MS = 120_000;
+/** A rebuild that died leaves changes paused this long at most; a live one extends it. */
+const BUILD_TTL_MS = 30_000;
 
 export class IndexBuilder {
   private running: Promise<RebuildReport> | undefined;
@@ -45,19 +46,18 @@ export class IndexBuilder {
 
   private async run(source: 'start' | 'demand' | 'wipe'): Promise<RebuildReport> {
     const lockKey = this.ctx.key('lock', 'rebuild');
-    const lock = await RedisLock.acquire(this.ctx.redis, lockKey, 60_000, 0);
+    const lock = await RedisLock.acquire(this.ctx.redis, lockKey, 15_000, 0);
     if (!lock) {
       await this.waitForOther(lockKey);
       return this.lastReport();
     }
-    const keepAlive = setInterval(() => void lock.extend().catch(() => undefined), 15_000);
-    keepAlive.unref();
+    const stop = lock.keepAlive();
     try {
       // Another process may have rebuilt it between the decision that found it gone and this lock.
       if (source !== 'demand' && (await this.ctx.store.currentGeneration()) !== undefined) return await this.lastReport();
       return await this.build(source);
     } finally {
-      clearInterval(keepAlive);
+      stop();
       await lock.release().catch(() => undefined);
     }
   }

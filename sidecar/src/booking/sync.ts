@@ -77,11 +77,13 @@ export class ErpSync {
     const { bookingId } = job.data;
     // One write of a booking at a time, across processes: versions written out of order would
     // make the ERP go back in time.
-    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.key('lock', 'write', bookingId), 60_000, 2_000);
+    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.key('lock', 'write', bookingId), 5_000, 2_000);
     if (!lock) throw new Error(`booking ${bookingId} is being written to the ERP by another worker`);
+    const stop = lock.keepAlive();
     try {
       await this.write(job.data);
     } finally {
+      stop();
       await lock.release().catch(() => undefined);
     }
   }
@@ -266,11 +268,13 @@ export class ErpSync {
       return 'skipped';
     }
     const erp = mapped.booking;
-    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.key('lock', 'erpdoc', erp.erpName), 30_000, 10_000);
+    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.key('lock', 'erpdoc', erp.erpName), 5_000, 10_000);
     if (!lock) throw new Error(`ERP booking ${erp.erpName} is being applied by another worker`);
+    const stop = lock.keepAlive();
     try {
       return await this.applyLocked(erp, catalog.domainResources.get(erp.resourceId), source);
     } finally {
+      stop();
       await lock.release().catch(() => undefined);
     }
   }
@@ -421,11 +425,13 @@ export class ErpSync {
   // Reconciliation: what webhooks missed
 
   async reconcile(): Promise<ReconcileReport> {
-    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.key('lock', 'reconcile'), 10 * 60_000, 0);
+    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.key('lock', 'reconcile'), 30_000, 0);
     if (!lock) return { checked: 0, changed: 0, removed: 0 };
+    const stop = lock.keepAlive();
     try {
       return await this.ctx.withIndex(() => this.reconcileLocked());
     } finally {
+      stop();
       await lock.release().catch(() => undefined);
     }
   }
