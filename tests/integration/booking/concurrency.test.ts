@@ -19,6 +19,7 @@ beforeAll(async () => {
       { name: 'Salle Jupiter', kind: 'Room', capacity: 8, slotMinutes: 30, prices: { Hour: 20 } },
     ],
     members: Array.from({ length: 10 }, (_, i) => ({ key: `member${i}` })),
+    settings: { quotas: [{ label: 'salles', period: 'Day', max_bookings: 2, resources: 'Salle Jupiter' }] },
   });
   engine = await place.engine();
   for (let i = 0; i < 10; i++) members.push(await place.principal(engine, `member${i}`));
@@ -93,5 +94,22 @@ describe('Idempotency-Key', () => {
     expect(other.ok).toBe(false);
     const mine = await engine.service.listMine(members[3] as Principal, { from: at(day, '00:00'), to: at(day, '23:59') });
     expect(mine.filter((booking) => booking.resourceId === 'Salle Jupiter' && booking.start === request.start)).toHaveLength(1);
+  });
+});
+
+describe('a quota under concurrency', () => {
+  it('ten bookings at once by one member against "2 a day": exactly 2 accepted, the others refused by the quota', async () => {
+    const other = dayAhead(11);
+    const member = members[5] as Principal;
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => {
+        const start = at(other, '08:00') + i * 60 * 60_000;
+        return engine.service.create(member, { resourceId: 'Salle Jupiter', start, end: start + 30 * 60_000, paymentMode: 'on_site' });
+      }),
+    );
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(2);
+    expect(outcomes.filter((o) => !o.ok).map(codes)).toEqual(Array.from({ length: 8 }, () => ['QUOTA_EXCEEDED']));
+    // A manager is not bound by members' quotas.
+    accepted(await engine.service.create(place.manager, { resourceId: 'Salle Jupiter', start: at(other, '19:00'), end: at(other, '19:30'), customer: 'Member5 Membre', paymentMode: 'on_site' }));
   });
 });
