@@ -16,6 +16,12 @@ export const QUEUE_NAMES = {
   erpChanges: 'erp-changes',
   /** Hold expiry, the outbox sweep, the reconciliation. */
   timers: 'booking-timers',
+  /** Writing ticket ledger entries, balance rows and expiry reminders to the ERP. */
+  ticketWrites: 'ticket-writes',
+  /** Applying ERP changes to the ticket ledger: entries typed in the desk, invoices paid, pack types. */
+  ticketChanges: 'ticket-changes',
+  /** The ticket outbox sweep, the reconciliation, the daily expiry and reminders. */
+  ticketTimers: 'ticket-timers',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -89,6 +95,23 @@ export class PlaceQueues {
   /** A repeating job (BullMQ job scheduler); upserting the same id again just updates it. */
   async every(name: QueueName, schedulerId: string, everyMs: number, jobName: string): Promise<void> {
     await this.queue(name).upsertJobScheduler(schedulerId, { every: everyMs }, { name: jobName, opts: { removeOnComplete: true, removeOnFail: true } });
+  }
+
+  /**
+   * A job every day at a wall-clock time of a time zone (BullMQ cron with `tz`): 00:05 in Paris
+   * stays 00:05 across daylight-saving changes. Upserting the same id again just updates it.
+   */
+  async dailyAt(name: QueueName, schedulerId: string, clock: string, timeZone: string, jobName: string): Promise<void> {
+    const match = /^(\d{2}):(\d{2})$/.exec(clock);
+    if (!match) throw new RangeError(`a daily time is HH:mm, got "${clock}"`);
+    const pattern = `${String(Number(match[2]))} ${String(Number(match[1]))} * * *`;
+    await this.queue(name).upsertJobScheduler(schedulerId, { pattern, tz: timeZone }, { name: jobName, opts: { removeOnComplete: true, removeOnFail: true } });
+  }
+
+  /** When a job scheduler next fires (epoch ms), for checks and the manager's view. */
+  async nextRun(name: QueueName, schedulerId: string): Promise<number | undefined> {
+    const scheduler = await this.queue(name).getJobScheduler(schedulerId);
+    return scheduler?.next ?? undefined;
   }
 
   /** Stops the workers (letting the jobs in hand finish) and the queues' connections. */
