@@ -74,6 +74,23 @@ interface Change {
 
 const audienceOf = (principal: Principal): Audience => (principal.isManager ? 'manager' : 'member');
 
+/** 2000-01-01 to 2100-01-01: instants outside are typing mistakes (or attacks), not bookings. */
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(2100, 0, 1);
+
+/** The HTTP layer validates its input; the engine still refuses instants no calendar code should see. */
+function checkInstants(values: Record<string, number | undefined>): void {
+  for (const [what, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < EARLIEST || value > LATEST) {
+      throw new InvalidRequestError('INVALID_TIME', {
+        fr: `« ${what} » doit être une date entre 2000 et 2100 (reçu ${String(value)})`,
+        en: `"${what}" must be a date between 2000 and 2100 (got ${String(value)})`,
+      });
+    }
+  }
+}
+
 export class EngineBookingService implements BookingService {
   constructor(
     private readonly ctx: EngineContext,
@@ -345,6 +362,7 @@ export class EngineBookingService implements BookingService {
   }
 
   async availability(principal: Principal, request: AvailabilityRequest): Promise<Outcome<AvailabilityView[]>> {
+    checkInstants({ from: request.from, to: request.to });
     if (!(request.to > request.from)) return refuse([reason('END_BEFORE_START', {})]);
     const maxDays = this.ctx.options.maxRangeDays;
     if (request.to - request.from > maxDays * DAY_MS) {
@@ -380,6 +398,7 @@ export class EngineBookingService implements BookingService {
   }
 
   async quote(principal: Principal, request: CreateBookingRequest): Promise<Outcome<QuoteView>> {
+    checkInstants({ start: request.start, end: request.end });
     const snapshot = await this.ctx.catalog.snapshot();
     const audience = audienceOf(principal);
     const resource = this.ctx.resource(snapshot, request.resourceId, principal.isManager);
@@ -395,6 +414,7 @@ export class EngineBookingService implements BookingService {
   }
 
   async create(principal: Principal, request: CreateBookingRequest, idempotencyKey?: string): Promise<Outcome<BookingView>> {
+    checkInstants({ start: request.start, end: request.end });
     const snapshot = await this.ctx.catalog.snapshot();
     const audience = audienceOf(principal);
     const resource = this.ctx.resource(snapshot, request.resourceId, principal.isManager);
@@ -497,6 +517,7 @@ export class EngineBookingService implements BookingService {
     const snapshot = await this.ctx.catalog.snapshot();
     const from = filter.from ?? 0;
     const to = filter.to ?? this.ctx.now() + 3650 * DAY_MS;
+    checkInstants({ from: filter.from, to: filter.to });
     const records = await this.ctx.withIndex(() => this.ctx.store.byCustomer(customer, from, to));
     return records
       .filter((record) => !filter.status || filter.status.includes(record.status))
@@ -557,6 +578,7 @@ export class EngineBookingService implements BookingService {
   }
 
   async reschedule(principal: Principal, bookingId: string, input: { start: Instant; end: Instant }): Promise<Outcome<BookingView>> {
+    checkInstants({ start: input.start, end: input.end });
     const first = await this.load(principal, bookingId);
     const snapshot = await this.ctx.catalog.snapshot();
     const audience = audienceOf(principal);

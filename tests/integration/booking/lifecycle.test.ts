@@ -149,6 +149,10 @@ describe('requests the engine does not take', () => {
     expect(codes(await engine.service.create(alice, { resourceId: 'Atelier', start: at(day, '10:00'), end: at(day, '09:00') }))).toEqual(['END_BEFORE_START']);
     expect(codes(await engine.service.create(alice, { resourceId: 'Atelier', start: at(dayAhead(-2), '10:00'), end: at(dayAhead(-2), '11:00') }))).toEqual(['IN_THE_PAST']);
     expect(codes(await engine.service.create(alice, { resourceId: 'Atelier', start: at(day, '05:00'), end: at(day, '06:00') }))).toEqual(['OUTSIDE_OPENING_HOURS']);
+    for (const start of [Number.NaN, 1e20, -5, 1.5]) {
+      await expect(engine.service.create(alice, { resourceId: 'Atelier', start, end: at(day, '10:00') })).rejects.toMatchObject({ code: 'INVALID_TIME' });
+    }
+    await expect(engine.service.availability(alice, { from: at(day, '09:00'), to: Number.POSITIVE_INFINITY })).rejects.toMatchObject({ code: 'INVALID_TIME' });
   });
 });
 
