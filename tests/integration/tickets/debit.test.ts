@@ -154,7 +154,8 @@ describe('cancellations', () => {
     expect(await tickets.bookings.refundForBooking({ bookingId: late, customer: gus, feePercent: 50 })).toMatchObject({ status: 'refunded', returned: 2, kept: 1 });
     expect(await tickets.bookings.refundForBooking({ bookingId: late, customer: gus, feePercent: 50 })).toMatchObject({ status: 'already_refunded' });
     expect(await tickets_('gus')).toEqual({ [HALF_DAYS.name]: 9 });
-    expect(await tickets.bookings.ticketsOfBooking(gus, late)).toEqual([{ lot: expect.any(String), packType: HALF_DAYS.name, tickets: 1, expiresOn: expect.any(String) }]);
+    const held = await tickets.bookings.ticketsOfBooking(gus, late);
+    expect(held.map((a) => [a.packType, a.tickets, typeof a.lot, typeof a.expiresOn])).toEqual([[HALF_DAYS.name, 1, 'string', 'string']]);
     await eventually(async () => ((await tickets.pendingErpWrites()) === 0 ? true : undefined), 'the refunds in the ERP');
     const refunds = place.erpEntries(gus).filter((doc) => doc.entry_type === 'Refund');
     expect(refunds.map((doc) => doc.quantity).sort()).toEqual([2, 2]);

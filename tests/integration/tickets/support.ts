@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Principal } from '../../../sidecar/src/booking';
 import type { LedgerEntry } from '../../../sidecar/src/domain';
@@ -42,7 +43,7 @@ export interface TicketSetup {
 export interface TicketTestPlace {
   base: TestPlace;
   /** A ticket engine on this place (as one sidecar process runs it). */
-  tickets(options?: TicketEngineOptions, now?: () => number, erp?: FrappeAdapter): Promise<TicketEngine>;
+  tickets(options?: TicketEngineOptions, now?: () => number, erp?: FrappeAdapter, redis?: Redis): Promise<TicketEngine>;
   /** A member's customer name ("Alice Membre"). */
   customer(key: string): string;
   manager: Principal;
@@ -104,10 +105,10 @@ export async function startTicketPlace(setup: TicketSetup): Promise<TicketTestPl
 
   return {
     base,
-    async tickets(options = {}, now, port = erp) {
+    async tickets(options = {}, now, port = erp, redis = base.redis) {
       const engine = createTicketEngine({
         place: { id: base.placeId, name: 'La Fabrique (test)', timeZone: PARIS, erp: port, keys: base.keys },
-        redis: base.redis,
+        redis,
         redisUrl: base.redisUrl,
         logger: base.logger,
         ...(now ? { now } : {}),
