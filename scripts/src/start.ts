@@ -100,6 +100,8 @@ async function main(): Promise<void> {
       port: await portOrFree(Number(process.env.ERP_EMULATOR_PORT ?? 8000)),
       dataFile: resolve(STATE_DIR, 'demo-erp.json'),
       admin: { apiKey: state.apiKey, apiSecret: state.apiSecret, password: state.adminPassword },
+      // A simulated online gateway (its own checkout page), so that members of the demo pay end to end.
+      paymentGateway: true,
     });
     const erpHandle = emulator;
     stops.push(() => erpHandle.close());

@@ -9,6 +9,7 @@ import { createBookingApi, type BookingApiOptions } from './http/api';
 import { createHttpApp } from './http/app';
 import { healthRouter } from './http/health';
 import { createLogger, type Logger } from './log';
+import { PlaceMoney, type MoneyOptions } from './money';
 import { connectRedis, RedisUnavailableError } from './redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from './redis/keys';
 
@@ -28,6 +29,7 @@ export interface PlaceRuntime {
   erp: ErpPort;
   keys: PlaceKeyspace;
   engine: BookingEngine;
+  money: PlaceMoney;
 }
 
 export interface SidecarHandle {
@@ -40,6 +42,9 @@ export interface StartOptions {
   logger?: Logger;
   /** Tuning for tests and benchmarks (short locks for kill -9 tests, hold length...). */
   engine?: BookingEngineOptions;
+  money?: MoneyOptions;
+  /** The engines' and money flows' clock (tests that book in a past month); the real one by default. */
+  now?: () => number;
   api?: Pick<BookingApiOptions, 'limits' | 'allowedOrigins' | 'sessionTtlSeconds'>;
 }
 
@@ -67,13 +72,24 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
       redis,
       redisUrl: config.redis.url,
       logger,
+      ...(options.now ? { now: options.now } : {}),
       ...(options.engine ? { options: options.engine } : {}),
     });
-    return { id: place.id, name: place.name, timeZone: place.timeZone, currency: place.currency, erpUrl: place.erp.url, erp, keys, engine };
+    const money = new PlaceMoney({
+      place: { id: place.id, name: place.name, timeZone: place.timeZone, erp, keys },
+      engine,
+      redis,
+      redisUrl: config.redis.url,
+      logger,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.money ? { options: options.money } : {}),
+    });
+    return { id: place.id, name: place.name, timeZone: place.timeZone, currency: place.currency, erpUrl: place.erp.url, erp, keys, engine, money };
   });
 
   const started: PlaceRuntime[] = [];
   const stopEngines = async (): Promise<void> => {
+    await Promise.all(started.map((place) => place.money.close().catch(() => undefined)));
     await Promise.all(started.map((place) => place.engine.close().catch(() => undefined)));
   };
   try {
@@ -81,6 +97,7 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
     for (const place of places) {
       await place.engine.start();
       started.push(place);
+      await place.money.start();
     }
   } catch (error) {
     await stopEngines();
@@ -98,7 +115,14 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
       keys: place.keys,
       service: place.engine.service,
       directory: place.engine.directory,
-      changes: place.engine.changes,
+      // Payments arrive as changes of Payment Entries and Sales Invoices: the money flows hear them too.
+      changes: {
+        notify: async (change) => {
+          await place.engine.changes.notify(change);
+          await place.money.notify(change);
+        },
+      },
+      money: place.money,
       webhookSecret: config.places.find((p) => p.id === place.id)?.webhookSecret,
     })),
     redis,

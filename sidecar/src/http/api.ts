@@ -7,6 +7,7 @@ import { erpWebhookRoutes } from './erp-webhook-route';
 import { ApiError } from './errors';
 import { managerRoutes } from './manager-routes';
 import { memberRoutes } from './member-routes';
+import { moneyRoutes } from './money-routes';
 import { isStateChanging, mountRoutes, noteForLog, openApiRoute, routeErrors, securityHeaders, SECURITY_HEADERS, type Access, type AnyRoute } from './routes';
 import { clearSessionCookie, sessionRoutes, setSessionCookie } from './session-routes';
 import { readCookie, sameSecret, sessionCookieName, SessionStore, SESSION_TTL_SECONDS, type Session } from './session';
@@ -65,7 +66,7 @@ export function createBookingApi(options: BookingApiOptions): BookingApi {
     secureCookies: publicOrigin.startsWith('https:'),
   };
 
-  const routes = [...sessionRoutes(deps), ...memberRoutes(deps), ...managerRoutes(deps), ...erpWebhookRoutes(deps)];
+  const routes = [...sessionRoutes(deps), ...memberRoutes(deps), ...managerRoutes(deps), ...moneyRoutes(), ...erpWebhookRoutes(deps)];
 
   async function guard(r: AnyRoute, req: Request, res: Response): Promise<{ session: Session | undefined; place: PlaceApi }> {
     const given: unknown = req.params.place;

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { BookingService, ErpChangeSink, MemberDirectory } from '../booking/contract';
 import type { ErpPort } from '../erp';
 import type { Logger } from '../log';
+import type { MoneyService } from '../money/contract';
 import type { PlaceKeyspace } from '../redis/keys';
 import { route, type Access, type AnyRoute, type RouteSpec } from './routes';
 import type { SessionStore } from './session';
@@ -25,6 +26,8 @@ export interface PlaceApi {
   keys: PlaceKeyspace;
   /** Shared with the ERP's Webhooks by the installer; undefined until the add-on is installed (deliveries are then refused). */
   webhookSecret: string | undefined;
+  /** The place's money flows (payments, invoices); without them the payment routes answer 503. */
+  money?: MoneyService;
 }
 
 export interface ThrottleLimits {

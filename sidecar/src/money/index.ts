@@ -1,0 +1,3 @@
+export * from './contract';
+export { PlaceMoney } from './service';
+export type { MoneyDeps, MoneyOptions } from './service';
