@@ -288,6 +288,10 @@ export class ErpSync {
       if (current) {
         // A change of ours is on its way to the ERP: what the ERP shows is older than the index.
         if (current.version > current.syncedVersion) return 'skipped';
+        // A read of the ERP older than the last write the index knows of (a reconciliation's
+        // list, a webhook's read, overtaken by our next write): applying it would go back in time.
+        // Frappe's `modified` texts order as their times do.
+        if (current.erpModified !== null && erp.erpModified !== null && erp.erpModified < current.erpModified) return 'unchanged';
         if (sameBooking(current, erp)) {
           if (current.erpName !== erp.erpName || (erp.erpModified !== null && current.erpModified !== erp.erpModified)) {
             await store.synced(id, current.version, erp.erpName, erp.erpModified);
