@@ -125,6 +125,26 @@ describe('a booking made, moved and cancelled in the desk', () => {
   });
 });
 
+describe('a booking made in the desk without an external id', () => {
+  it('gets one from the sidecar, written back to the ERP, and takes its place in the index', async () => {
+    const doc = await place.erp.insert('Creneau Booking', {
+      resource: 'Salle Mars',
+      customer: 'Bob Membre',
+      starts_at: naive('08:30'),
+      ends_at: naive('09:30'),
+      seats: 1,
+      status: 'Confirmed',
+      payment_mode: 'On Site',
+    });
+    const assigned = await eventually(async () => {
+      const row = await place.erp.getValue('Creneau Booking', doc.name, ['external_id']);
+      return typeof row?.external_id === 'string' && row.external_id !== '' ? row.external_id : undefined;
+    }, 'the sidecar to give the desk booking an id');
+    expect(await indexed(assigned)).toMatchObject({ erpName: doc.name, status: 'confirmed', start: at(day, '08:30'), end: at(day, '09:30') });
+    expect(codes(await engine.service.create(alice, { resourceId: 'Salle Mars', start: at(day, '09:00'), end: at(day, '10:00'), paymentMode: 'on_site' }))).toEqual(['CAPACITY']);
+  });
+});
+
 describe('bookings over capacity', () => {
   it('two desk bookings on the same room and time are both kept and listed as a conflict, until one is cancelled', async () => {
     await staffBooking('desk-mars-2', '16:00', '17:00');
