@@ -448,6 +448,16 @@ export class MoneyErp {
     }
   }
 
+  /**
+   * Deletes a draft invoice. The booking's own link to it (Creneau Booking `sales_invoice`, set for the accountant)
+   * would block the delete (a Link to a document is a back link Frappe refuses to break), so it is cleared first.
+   */
+  async deleteDraftInvoice(invoice: Invoice, bookingErpName: string): Promise<void> {
+    const linked = await this.erp.getValue(BOOKING, bookingErpName, ['sales_invoice'], { schema: z.looseObject({ sales_invoice: z.string().nullish() }) });
+    if (linked?.sales_invoice === invoice.name) await this.erp.setValue(BOOKING, bookingErpName, { sales_invoice: null });
+    await this.deleteDraft(SALES_INVOICE, invoice.name);
+  }
+
   async deleteDraft(doctype: string, name: string): Promise<void> {
     try {
       await this.erp.delete(doctype, name, { idempotent: true });
@@ -469,13 +479,15 @@ export class MoneyErp {
       const link = item.sales_invoice_item;
       if (typeof link === 'string') proposed.set(link, item);
     }
+    const bookings = new Map(original.rows.map((row) => [row.rowName, row.booking]));
     const items = rows.map((row) => {
       const base = proposed.get(row.rowName);
       if (!base) throw new Error(`make_sales_return on ${original.name} proposed no row for ${row.rowName}`);
       // What the ERP derives from qty and rate is left for it to compute again.
       const kept = Object.fromEntries(Object.entries(base).filter(([field]) => !DERIVED_ROW_FIELDS.has(field)));
       const factor = typeof base.conversion_factor === 'number' && base.conversion_factor > 0 ? base.conversion_factor : 1;
-      return { ...kept, qty: -row.qty, stock_qty: -Math.round(row.qty * factor * 1e6) / 1e6, rate: decimalFromCents(row.rate) };
+      // The booking each row bills, so that the credit note is found with the booking's other documents.
+      return { ...kept, qty: -row.qty, stock_qty: -Math.round(row.qty * factor * 1e6) / 1e6, rate: decimalFromCents(row.rate), creneau_booking: bookings.get(row.rowName) ?? null };
     });
     const values: DocValues = { ...proposal, items, update_outstanding_for_self: 0, remarks, docstatus: 1 };
     try {

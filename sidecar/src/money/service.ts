@@ -398,7 +398,7 @@ export class PlaceMoney implements MoneyService {
     if (own) {
       await this.withdrawRequests(own);
       if (own.docstatus === 0) {
-        await this.docs.deleteDraft(SALES_INVOICE, own.name);
+        await this.docs.deleteDraftInvoice(own, record.erpName ?? '');
         this.log({ booking: record.id, invoice: own.name }, 'draft invoice of an unpaid booking deleted');
       } else if (paidOn(own) > 0) {
         await this.credit(record, own, docs, 0, 'Remboursement : paiement reçu après la fin de la réservation provisoire');
@@ -413,6 +413,7 @@ export class PlaceMoney implements MoneyService {
   /** A credit note leaving `fee` billed on the invoice (once: a second look finds the first). */
   private async credit(record: BookingRecord, invoice: Invoice, docs: readonly Invoice[], fee: Cents, remarks: string): Promise<void> {
     if (docs.some((doc) => doc.isReturn && doc.docstatus === 1 && doc.returnAgainst === invoice.name)) return;
+    if ((await this.docs.creditNotesAgainst(invoice.name)).length > 0) return;
     const amount = Math.max(0, invoice.lines - fee);
     if (amount === 0) return;
     const note = await this.docs.createCreditNote(invoice, creditRows(invoice.rows, amount), `${remarks} (${record.erpName ?? record.id})`);
@@ -449,7 +450,7 @@ export class PlaceMoney implements MoneyService {
     await this.withdrawRequests(own);
     if (own.docstatus === 0) {
       if (fee === 0) {
-        await this.docs.deleteDraft(SALES_INVOICE, own.name);
+        await this.docs.deleteDraftInvoice(own, record.erpName ?? '');
         this.log({ booking: record.id, invoice: own.name }, 'draft invoice of a cancelled booking deleted');
       } else if (!(own.rows.length === 1 && own.rows[0]?.rate === fee && own.rows[0].qty === 1 && own.rows[0].description?.startsWith("Frais d'annulation"))) {
         await this.docs.setDraftRows(own, [], [feeRow()]);
