@@ -170,8 +170,27 @@ export class ErpUnavailableError extends ErpError {
 }
 
 /** Any other 5xx: a bug or a crash on the ERP side (ImportError, AttributeError, JSONDecodeError...). */
+/**
+ * MariaDB's passing failures, as Frappe reports them (500, OperationalError / InterfaceError with the server's code):
+ * 1205 lock wait timeout, 1213 deadlock, 2006 server gone away, 2013 connection lost. Any other 500 (ImportError,
+ * AttributeError, OperationalError 1292 for a bad date...) fails the same way every time.
+ */
+const TRANSIENT_DB_ERROR = /\((1205|1213|2006|2013),/;
+const TRANSIENT_EXC_TYPES = new Set(['QueryDeadlockError', 'QueryTimeoutError']);
+
+export function isTransientServerFailure(excType: string | null, exception: string | null): boolean {
+  if (excType !== null && TRANSIENT_EXC_TYPES.has(excType)) return true;
+  return (excType === 'OperationalError' || excType === 'InterfaceError') && exception !== null && TRANSIENT_DB_ERROR.test(exception);
+}
+
 export class ErpServerError extends ErpError {
-  readonly isRetryable = false;
+  /** A read may be repeated after a passing database failure; any other server error would only fail again. */
+  readonly isRetryable: boolean;
+
+  constructor(init: ErpErrorInit) {
+    super(init);
+    this.isRetryable = isTransientServerFailure(init.excType, init.exception);
+  }
 }
 
 /** The ERP answered, but not in the shape Frappe answers in (wrong envelope, failed schema, redirect). */

@@ -54,7 +54,7 @@ const REFUSED_BEFORE_PROCESSING = new Set([429, 503]);
 
 /**
  * Idempotent calls (GET, and writes the caller marked idempotent) are repeated on whatever error
- * says "try again" (network, timeout, 429, 502, 503, 504). A non-idempotent write is repeated only
+ * says "try again" (network, timeout, 429, 502, 503, 504, a 500 from a passing database failure). A non-idempotent write is repeated only
  * when the ERP certainly did nothing: 429 and 503. A timeout or a 502/504 on an insert may hide a
  * document that was created, and a second insert would create it twice.
  */

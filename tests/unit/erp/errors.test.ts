@@ -215,6 +215,29 @@ describe('details carried by the errors', () => {
   });
 });
 
+describe('a server error worth repeating', () => {
+  const endpoint = { method: 'GET', path: '/api/resource/Customer Group/Individual' };
+  const mapped = (body: Record<string, unknown>): ErpError =>
+    errorFromResponse({ status: 500, headers: {}, body }, { endpoint, subject: 'Customer Group Individual', isWrite: false, retryAfterMs: null });
+
+  it.each([
+    ["pymysql.err.OperationalError: (2013, 'Lost connection to MySQL server during query')", 'OperationalError'],
+    ["pymysql.err.OperationalError: (2006, 'MySQL server has gone away')", 'OperationalError'],
+    ['pymysql.err.OperationalError: (1213, \'Deadlock found when trying to get lock; try restarting transaction\')', 'OperationalError'],
+    ['pymysql.err.OperationalError: (1205, \'Lock wait timeout exceeded; try restarting transaction\')', 'OperationalError'],
+    ['frappe.exceptions.QueryDeadlockError: deadlock', 'QueryDeadlockError'],
+  ])('a passing database failure (%s) may be repeated', (exception, excType) => {
+    const error = mapped({ exception, exc_type: excType });
+    expect(error).toBeInstanceOf(ErpServerError);
+    expect(error.isRetryable).toBe(true);
+  });
+
+  it('a failure that comes back every time is not (OperationalError 1292: a date the database refuses)', () => {
+    const error = mapped({ exception: "pymysql.err.OperationalError: (1292, \"Incorrect date value: '28/11/2026' for column `posting_date` at row 1\")", exc_type: 'OperationalError' });
+    expect(error.isRetryable).toBe(false);
+  });
+});
+
 describe('statuses without a Frappe body', () => {
   const request = { method: 'POST', path: '/api/resource/Sales Invoice' };
   const html = (status: number, headers: Record<string, string> = {}): ErpError =>
