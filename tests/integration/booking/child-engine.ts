@@ -12,7 +12,8 @@ import { placeKeyspace } from '../../../sidecar/src/redis/keys';
 
 interface ChildSettings {
   placeId: string;
-  erp: { url: string; apiKey: string; apiSecret: string };
+  /** Passed to the adapter as is: tests under faults give short timeouts and retries. */
+  erp: { url: string; apiKey: string; apiSecret: string; timeoutMs?: number; retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number } };
   redisUrl: string;
   users: string[];
   resource: string;
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     redis,
     redisUrl: settings.redisUrl,
     logger: createLogger({ level: 'warn', destination: process.stderr }),
-    options: { lockDurationMs: 1_000, stalledIntervalMs: 500, writeBackoffMs: 50 },
+    options: { lockDurationMs: 1_000, stalledIntervalMs: 500, writeBackoffMs: 50, writeAttempts: 20, sweepAfterMs: 1_000, sweepEveryMs: 500 },
   });
   await engine.start();
   const members = await Promise.all(settings.users.map((user) => engine.directory.principalFor(user, user)));
