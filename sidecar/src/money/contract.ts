@@ -71,7 +71,7 @@ export interface PaymentStartView {
 export interface PostPaidReport {
   month: string;
   invoices: { customer: string; invoice: string; bookings: string[]; created: boolean }[];
-  /** Customers whose bookings of the month were all billed already. */
+  /** Customers with nothing left to bill for the month (all billed already, or only free cancellations). */
   alreadyBilled: string[];
   /** Bookings that could not be billed, with why (a booking without lines in the ERP, say). */
   skipped: { booking: string; reason: string }[];

@@ -193,7 +193,7 @@ export class PlaceMoney implements MoneyService {
         await this.poll();
         return;
       case 'post-paid-check':
-        await this.postPaidCheck();
+        await this.checkPostPaid();
         return;
     }
   }
@@ -715,15 +715,20 @@ export class PlaceMoney implements MoneyService {
     return this.runPostPaid(month);
   }
 
-  private async postPaidCheck(): Promise<void> {
+  /**
+   * What the daily job does: on Creneau Settings' invoicing day (or later, if that day was missed), the previous
+   * month is invoiced; undefined when nothing is due.
+   */
+  async checkPostPaid(): Promise<PostPaidReport | undefined> {
     const { invoicingDay } = await this.docs.settings();
     const zone = (await this.engine.catalog.snapshot()).siteTimeZone;
     const lastKey = this.key('post-paid', 'last');
     const due = postPaidMonthDue(localDateOf(this.now(), zone), invoicingDay, (await this.deps.redis.get(lastKey)) ?? undefined);
-    if (!due) return;
+    if (!due) return undefined;
     const report = await this.runPostPaid(due);
     await this.deps.redis.set(lastKey, due);
     this.log({ month: due, invoices: report.invoices.length, skipped: report.skipped.length }, 'post-paid month invoiced');
+    return report;
   }
 
   /**
@@ -807,7 +812,11 @@ export class PlaceMoney implements MoneyService {
         }
         names.push(row.name);
       }
-      if (newRows.length === 0) continue;
+      if (newRows.length === 0) {
+        // Only cancellations that kept nothing were left.
+        report.alreadyBilled.push(customer);
+        continue;
+      }
       const drafts = (await this.docs.invoicesByKey(customer, key)).filter((doc) => doc.docstatus === 0);
       const draft = drafts[0];
       let invoice: Invoice;

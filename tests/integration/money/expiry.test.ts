@@ -13,7 +13,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.DUMP_LOGS) for (const line of place.logs) if (Number(line.level) >= Number(process.env.DUMP_LOGS)) console.log(JSON.stringify(line).slice(0, 600));
   await place.close();
 });
 

@@ -178,6 +178,9 @@ export async function startMoneyPlace(setup: MoneySetup = {}): Promise<MoneyPlac
     manager: { user: userOf(placeId, 'manon'), fullName: 'Manon', customer: null, roles: ['Creneau Manager'], isManager: true },
     customer: (key) => CUSTOMERS[key],
     async close() {
+      // CRENEAU_TEST_LOGS=40 prints the place's warnings and errors (30: everything) when a test needs looking into.
+      const level = Number(process.env.CRENEAU_TEST_LOGS ?? Infinity);
+      for (const line of logs) if (Number(line.level) >= level) process.stderr.write(`${JSON.stringify(line).slice(0, 800)}\n`);
       await money.close();
       await engine.close();
       server.closeAllConnections();
