@@ -148,10 +148,24 @@ describe('each error class from a real request', () => {
     expect((error as Error).message).toBe('ERP did not answer Item ANY (GET /api/resource/Item/ANY) within 300 ms');
   });
 
-  it('server error: a 500 is not retried', async () => {
-    erp.emulator.faults.add({ match: { path: '/api/resource/Item' }, action: { kind: 'status', status: 500 } });
-    const error = await rejection(erp.adapter().getDoc('Item', 'ANY'));
+  it('server error: a 500 that fails every time (unknown DocType: ImportError) is not retried', async () => {
+    const error = await rejection(erp.adapter().getDoc('No Such Doctype', 'ANY'));
     expect(error).toBeInstanceOf(ErpServerError);
+    expect(error).toMatchObject({ status: 500, excType: 'ImportError', attempts: 1 });
+    expect(erp.emulator.counters.total()).toBe(1);
+  });
+
+  it('server error: a lost database connection (500 OperationalError 2013) is retried on a read, not on an insert', async () => {
+    const item = await createServiceItem(erp.adapter(), `SRV-${unique()}`);
+    erp.emulator.counters.reset();
+    erp.emulator.faults.add({ match: { path: '/api/resource/Item' }, action: { kind: 'status', status: 500 }, times: 2 });
+    const read = await erp.adapter().getDoc('Item', item);
+    expect(read.name).toBe(item);
+    expect(erp.emulator.counters.total()).toBe(3);
+
+    erp.emulator.counters.reset();
+    erp.emulator.faults.add({ match: { method: 'POST', path: '/api/resource/Customer' }, action: { kind: 'status', status: 500 } });
+    const error = await rejection(erp.adapter().insert('Customer', { customer_name: `Lost ${unique()}`, customer_type: 'Company' }));
     expect(error).toMatchObject({ status: 500, excType: 'OperationalError', attempts: 1 });
     expect(erp.emulator.counters.total()).toBe(1);
   });
