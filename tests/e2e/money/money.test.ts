@@ -1,0 +1,348 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import { freePort } from '../../../scripts/src/lib/redis-server';
+import { DEMO_MANAGER, DEMO_MEMBERS, DEMO_PASSWORD } from '../../../scripts/src/seed/demo-data';
+import { seedDemo } from '../../../scripts/src/seed/demo';
+import { runInstall } from '../../../sidecar/src/addon/installer';
+import { readSecrets } from '../../../sidecar/src/config';
+import { createFrappeAdapter } from '../../../sidecar/src/erp';
+import { createLogger } from '../../../sidecar/src/log';
+import { startSidecar, type SidecarHandle } from '../../../sidecar/src/main';
+import { connectRedis } from '../../../sidecar/src/redis/connection';
+import { startEmulator, type EmulatorHandle } from '../../emulator/src';
+import { signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
+
+/**
+ * The money flows end to end, as people use them: the sidecar started by main.ts on the demo tiers-lieu (the ERP
+ * emulator with its simulated gateway, the add-on installed, its Webhooks delivered to the sidecar), members and
+ * managers over HTTP, the member paying on the gateway's checkout page over HTTP. In every path the ERP's
+ * documents bill exactly the quote the member was shown.
+ */
+
+jest.setTimeout(120_000);
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PARIS = 'Europe/Paris';
+
+interface Money {
+  cents: number;
+  currency: string;
+}
+interface QuoteLine {
+  itemCode: string;
+  uom: string;
+  qty: number;
+  rate: Money;
+  amount: Money;
+}
+interface Booking {
+  id: string;
+  erpName: string | null;
+  status: string;
+  paymentMode: string;
+  start: string;
+  quote: { lines: QuoteLine[]; total: Money; deposit: Money } | null;
+}
+interface ErpDocument {
+  kind: 'invoice' | 'credit_note';
+  name: string;
+  status: string;
+  docstatus: number;
+  lines: Money;
+  taxes: Money;
+  total: Money;
+  outstanding: Money;
+  rows: QuoteLine[];
+  paymentRequests: { status: string; paymentUrl: string | null }[];
+}
+interface Documents {
+  documents: ErpDocument[];
+  toPay: Money;
+  toRefund: Money;
+}
+interface PaymentStart {
+  next: string;
+  paymentUrl: string | null;
+  amount: Money;
+  invoice: ErpDocument;
+}
+
+let emulator: EmulatorHandle;
+let sidecar: SidecarHandle;
+let placeId: string;
+let stateDir: string;
+let shiftMs = 0;
+const logs: string[] = [];
+
+const member = (index: number) => {
+  const m = DEMO_MEMBERS[index];
+  if (!m) throw new Error(`no demo member ${String(index)}`);
+  return { user: m.email, password: DEMO_PASSWORD };
+};
+
+beforeAll(async () => {
+  placeId = `e2e-money-${randomBytes(3).toString('hex')}`;
+  emulator = await startEmulator({ randomSeed: 41, paymentGateway: true });
+  const erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${String(port)}`;
+  stateDir = mkdtempSync(join(tmpdir(), 'creneau-e2e-money-'));
+  const secretsFile = join(stateDir, 'secrets.json');
+  await runInstall({ port: erp, erpUrl: emulator.url, place: placeId, sidecarUrl: url, secretsFile, dryRun: false, print: () => undefined });
+  await seedDemo(erp, () => undefined);
+  sidecar = await startSidecar(
+    {
+      http: { host: '127.0.0.1', port, publicUrl: url },
+      redis: { url: REDIS_URL },
+      log: { level: 'info' },
+      secretsFile,
+      places: [
+        {
+          id: placeId,
+          name: 'La Fabrique (e2e)',
+          timeZone: PARIS,
+          currency: 'EUR',
+          hosts: [],
+          erp: { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret, timeoutMs: 5_000 },
+          webhookSecret: readSecrets(secretsFile)[placeId]?.webhookSecret,
+        },
+      ],
+      source: 'e2e',
+    },
+    {
+      logger: createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } }),
+      now: () => Date.now() + shiftMs,
+      engine: { holdMs: 8_000, writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000 },
+      money: { backoffMs: 100, attempts: 30, pollEveryMs: 2_000 },
+    },
+  );
+});
+
+afterAll(async () => {
+  await sidecar.close();
+  await emulator.close();
+  const redis = await connectRedis(REDIS_URL, { name: 'e2e-money-cleanup' });
+  const leftovers = await redis.keys(`creneau:${placeId}:*`);
+  if (leftovers.length > 0) await redis.del(...leftovers);
+  await redis.quit();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  shiftMs = 0;
+  emulator.faults.clear();
+});
+
+function weekdayAhead(days: number): string {
+  let day = DateTime.now().setZone(PARIS).startOf('day').plus({ days });
+  while (day.weekday > 5) day = day.plus({ days: 1 });
+  return day.toISODate() ?? '';
+}
+
+const paris = (date: string, time: string): DateTime => DateTime.fromISO(`${date}T${time}`, { zone: PARIS });
+const iso = (date: string, time: string): string => paris(date, time).toISO({ suppressMilliseconds: true }) ?? '';
+
+/** The body of an answer with the status expected; the caller names its shape (the API's schemas checked it). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+function ok<T>(response: ApiResponse, status = 200): T {
+  if (response.status !== status) throw new Error(`expected ${String(status)}, got ${String(response.status)}: ${response.text.slice(0, 600)}`);
+  return response.body as T;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, limitMs = 30_000): Promise<T> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+const booking = async (client: ApiClient, id: string): Promise<Booking> => ok<Booking>(await client.get(`/bookings/${id}`));
+const documents = async (client: ApiClient, id: string): Promise<Documents> => ok<Documents>(await client.get(`/bookings/${id}/invoices`));
+const inStatus = (client: ApiClient, id: string, status: string): Promise<Booking> =>
+  until(async () => {
+    const b = await booking(client, id);
+    return b.status === status ? b : undefined;
+  }, `booking ${id} ${status}`);
+
+/** The member on the gateway's checkout page: reads it, then presses "Payer". */
+async function payOnCheckout(paymentUrl: string): Promise<void> {
+  const page = await fetch(paymentUrl);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('Payer');
+  const paid = await fetch(`${paymentUrl}/pay`, { method: 'POST', headers: { accept: 'application/json' } });
+  expect(paid.status).toBe(200);
+}
+
+const lines = (rows: QuoteLine[]) => rows.map((r) => [r.itemCode, r.uom, r.qty, r.rate.cents, r.amount.cents]);
+
+it('prepaid and paid: the quote, the draft invoice line for line, the checkout, the booking confirmed by webhook', async () => {
+  const leo = await signedIn(sidecar.url, placeId, member(1));
+  const day = weekdayAhead(8);
+  const request = { resourceId: "Salle L'Atelier", start: iso(day, '10:00'), end: iso(day, '12:00') };
+  const quote = ok<{ lines: QuoteLine[]; total: Money }>(await leo.post('/quotes', request));
+  const made = ok<Booking>(await leo.post('/bookings', request), 201);
+  expect([made.status, made.paymentMode, lines(made.quote?.lines ?? [])]).toEqual(['awaiting_payment', 'online', lines(quote.lines)]);
+
+  const draft = await until(async () => (await documents(leo, made.id)).documents[0], 'the draft invoice');
+  expect([draft.docstatus, lines(draft.rows), draft.lines.cents]).toEqual([0, lines(quote.lines), quote.total.cents]);
+
+  const start = ok<PaymentStart>(await leo.post(`/bookings/${made.id}/payment`));
+  expect(start.next).toBe('redirect');
+  expect([start.invoice.docstatus, start.invoice.lines.cents, start.amount.cents]).toEqual([1, quote.total.cents, start.invoice.total.cents]);
+  // VAT comes from the ERP's template: 20 % on the demo's prices.
+  expect(start.invoice.taxes.cents).toBe(quote.total.cents / 5);
+  await payOnCheckout(start.paymentUrl ?? '');
+  await inStatus(leo, made.id, 'confirmed');
+  const after = await documents(leo, made.id);
+  expect(after.documents.map((d) => [d.kind, d.status, d.lines.cents, d.outstanding.cents])).toEqual([['invoice', 'Paid', quote.total.cents, 0]]);
+  // Another member does not see them.
+  const camille = await signedIn(sidecar.url, placeId, member(0));
+  expect((await camille.get(`/bookings/${made.id}/invoices`)).status).toBe(404);
+});
+
+it('prepaid and expired: the checkout is withdrawn with the hold, the invoice cancelled, and paying refused', async () => {
+  const leo = await signedIn(sidecar.url, placeId, member(1));
+  const day = weekdayAhead(8);
+  const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: iso(day, '14:00'), end: iso(day, '15:00') }), 201);
+  const start = await until(async () => {
+    const response = await leo.post(`/bookings/${made.id}/payment`);
+    return response.status === 200 ? (response.body as PaymentStart) : undefined;
+  }, 'the payment to start');
+  await inStatus(leo, made.id, 'expired');
+  const cancelled = await until(async () => {
+    const docs = await documents(leo, made.id);
+    return docs.documents[0]?.docstatus === 2 ? docs : undefined;
+  }, 'the invoice cancelled');
+  expect(cancelled.documents.map((d) => d.status)).toEqual(['Cancelled']);
+  const refused = await fetch(`${start.paymentUrl ?? ''}/pay`, { method: 'POST', headers: { accept: 'application/json' } });
+  expect(refused.status).toBe(409);
+  const again = await leo.post(`/bookings/${made.id}/payment`);
+  expect([again.status, (again.body as { error: { code: string } }).error.code]).toEqual([422, 'NOTHING_TO_PAY']);
+});
+
+it('a cancellation at each step of the policy: the credit note is the refund shown', async () => {
+  const leo = await signedIn(sidecar.url, placeId, member(1));
+  const manager = await signedIn(sidecar.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
+  const day = weekdayAhead(15);
+  const cases = [
+    { from: '09:00', hoursBefore: 72, refundShare: 1 },
+    { from: '11:00', hoursBefore: 36, refundShare: 0.5 },
+    { from: '15:00', hoursBefore: 5, refundShare: 0 },
+  ];
+  for (const c of cases) {
+    shiftMs = 0;
+    const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: iso(day, c.from), end: paris(day, c.from).plus({ hours: 1 }).toISO() }), 201);
+    const start = await until(async () => {
+      const response = await leo.post(`/bookings/${made.id}/payment`);
+      return response.status === 200 ? (response.body as PaymentStart) : undefined;
+    }, 'the payment to start');
+    await payOnCheckout(start.paymentUrl ?? '');
+    await inStatus(leo, made.id, 'confirmed');
+    shiftMs = paris(day, c.from).toMillis() - c.hoursBefore * 3_600_000 - Date.now();
+    const preview = ok<{ fee: Money; refund: Money }>(await leo.get(`/bookings/${made.id}/cancellation`));
+    const total = made.quote?.total.cents ?? 0;
+    expect([preview.fee.cents, preview.refund.cents]).toEqual([total * (1 - c.refundShare), total * c.refundShare]);
+    ok(await leo.post(`/bookings/${made.id}/cancel`, { expectedFee: preview.fee.cents }));
+    const settled = await until(async () => {
+      const docs = await documents(leo, made.id);
+      const credited = docs.documents.some((d) => d.kind === 'credit_note');
+      return c.refundShare === 0 || credited ? docs : undefined;
+    }, 'the credit note');
+    const credit = settled.documents.find((d) => d.kind === 'credit_note');
+    expect(credit ? -credit.lines.cents : 0).toBe(preview.refund.cents);
+    expect(settled.toRefund.cents).toBe(c.refundShare === 0 ? 0 : -(credit?.total.cents ?? 0));
+    if (c.refundShare > 0) {
+      const refunded = ok<Documents>(await manager.post(`/manager/bookings/${made.id}/refunds`, { modeOfPayment: 'Wire Transfer' }));
+      expect(refunded.toRefund.cents).toBe(0);
+    }
+  }
+});
+
+it('machine approved → deposit → use → final invoice for the time used, the rest paid online', async () => {
+  const camille = await signedIn(sidecar.url, placeId, member(0));
+  const manager = await signedIn(sidecar.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
+  const day = weekdayAhead(4);
+  const made = ok<Booking>(await camille.post('/bookings', { resourceId: 'Découpe laser', start: iso(day, '10:00'), end: iso(day, '12:00') }), 201);
+  expect([made.status, made.paymentMode, made.quote?.deposit.cents]).toEqual(['pending_approval', 'deposit', 1800]);
+  await until(async () => ((await booking(camille, made.id)).erpName ? true : undefined), 'the booking in the ERP');
+  ok(await manager.post(`/manager/bookings/${made.id}/approve`));
+  const deposit = await until(async () => {
+    const response = await camille.post(`/bookings/${made.id}/payment`);
+    return response.status === 200 ? (response.body as PaymentStart) : undefined;
+  }, 'the deposit request');
+  // 30 % of the ERP's total (2 h at 30.00 + VAT = 72.00).
+  expect([deposit.invoice.total.cents, deposit.amount.cents]).toEqual([7200, 2160]);
+  await payOnCheckout(deposit.paymentUrl ?? '');
+  await inStatus(camille, made.id, 'confirmed');
+
+  shiftMs = paris(day, '10:00').toMillis() - Date.now();
+  ok(await manager.post(`/manager/bookings/${made.id}/check-in`));
+  shiftMs = paris(day, '10:50').toMillis() - Date.now();
+  ok(await manager.post(`/manager/bookings/${made.id}/check-out`));
+  const final = await until(async () => {
+    const docs = await documents(camille, made.id);
+    return docs.documents.some((d) => d.kind === 'credit_note') ? docs : undefined;
+  }, 'the final credit note');
+  // 50 minutes used: one hour billed in all.
+  expect(final.documents.reduce((sum, d) => sum + d.lines.cents, 0)).toBe(3000);
+  expect(final.toPay.cents).toBe(3600 - 2160);
+  const rest = ok<PaymentStart>(await camille.post(`/bookings/${made.id}/payment`));
+  expect(rest.amount.cents).toBe(1440);
+  await payOnCheckout(rest.paymentUrl ?? '');
+  const paid = await until(async () => {
+    const docs = await documents(camille, made.id);
+    return docs.toPay.cents === 0 ? docs : undefined;
+  }, 'the rest paid');
+  // Paid in full; ERPNext calls an invoice with a credit note against it "Credit Note Issued".
+  expect(paid.documents.find((d) => d.kind === 'invoice')?.outstanding.cents).toBe(0);
+});
+
+it('a post-paid month: confirmed at once, one draft invoice the month after, for the accountant', async () => {
+  const atelier = await signedIn(sidecar.url, placeId, member(2));
+  const manager = await signedIn(sidecar.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
+  const month = DateTime.now().setZone(PARIS).startOf('month').plus({ months: 1 });
+  let day = month.plus({ days: 6 });
+  while (day.weekday > 5) day = day.plus({ days: 1 });
+  const date = day.toISODate() ?? '';
+  shiftMs = paris(date, '06:00').toMillis() - Date.now();
+  const made = ok<Booking>(await atelier.post('/bookings', { resourceId: 'Salle La Verrière', start: iso(date, '09:00'), end: iso(date, '11:00') }), 201);
+  expect([made.status, made.paymentMode]).toEqual(['confirmed', 'post_paid']);
+  await until(async () => ((await booking(atelier, made.id)).erpName ? true : undefined), 'the booking in the ERP');
+  expect((await documents(atelier, made.id)).documents).toEqual([]);
+  shiftMs = paris(date, '09:00').toMillis() - Date.now();
+  ok(await manager.post(`/manager/bookings/${made.id}/check-in`));
+  shiftMs = paris(date, '11:00').toMillis() - Date.now();
+  ok(await manager.post(`/manager/bookings/${made.id}/check-out`));
+
+  shiftMs = month.plus({ months: 1, hours: 7 }).toMillis() - Date.now();
+  const report = await until(async () => {
+    const response = await manager.post('/manager/post-paid-invoicing', { month: month.toFormat('yyyy-MM') });
+    const body = response.body as { invoices: { customer: string; invoice: string }[] };
+    return response.status === 200 && body.invoices.length > 0 ? body : undefined;
+  }, 'the month invoiced (once the check-out is in the ERP)');
+  expect(report.invoices.map((i) => i.customer)).toEqual(['Atelier Nord SARL']);
+  const docs = await documents(atelier, made.id);
+  expect(docs.documents.map((d) => [d.kind, d.docstatus, d.name, lines(d.rows)])).toEqual([['invoice', 0, report.invoices[0]?.invoice, lines(made.quote?.lines ?? [])]]);
+  const again = ok<{ invoices: unknown[]; alreadyBilled: string[] }>(await manager.post('/manager/post-paid-invoicing', { month: month.toFormat('yyyy-MM') }));
+  expect([again.invoices, again.alreadyBilled]).toEqual([[], ['Atelier Nord SARL']]);
+});
+
+it('the ERP down when the member pays: a clear 503 to retry, then the checkout', async () => {
+  const leo = await signedIn(sidecar.url, placeId, member(1));
+  const day = weekdayAhead(22);
+  const made = ok<Booking>(await leo.post('/bookings', { resourceId: 'Salle La Verrière', start: iso(day, '14:00'), end: iso(day, '15:00') }), 201);
+  await until(async () => ((await documents(leo, made.id)).documents.length > 0 ? true : undefined), 'the draft invoice');
+  const down = emulator.faults.add({ match: { path: '/api/' }, action: { kind: 'status', status: 503 } });
+  const refused = await leo.post(`/bookings/${made.id}/payment`);
+  expect([refused.status, refused.headers.get('retry-after'), (refused.body as { error: { code: string; message: string } }).error.code]).toEqual([503, '10', 'ERP_UNAVAILABLE']);
+  emulator.faults.remove(down);
+  const start = ok<PaymentStart>(await leo.post(`/bookings/${made.id}/payment`));
+  await payOnCheckout(start.paymentUrl ?? '');
+  await inStatus(leo, made.id, 'confirmed');
+});
