@@ -1,0 +1,4 @@
+import { moneyFlows } from './cases/money-flows';
+import { contractSuite } from './suite';
+
+contractSuite(moneyFlows);
