@@ -338,11 +338,19 @@ export class PlaceMoney implements MoneyService {
    */
   private async ensureInvoice(record: BookingRecord, docs: readonly Invoice[]): Promise<Invoice | undefined> {
     const erpName = record.erpName ?? '';
-    const own = this.ownInvoice(record, docs);
+    let own = this.ownInvoice(record, docs);
     const rows = await this.quoteRows(record);
     if (rows.length === 0) {
       this.log({ booking: record.id, erpName }, 'booking without quote lines: no invoice made (bill it in the ERP)', 'warn');
       return own;
+    }
+    if (own?.docstatus === 1 && paidOn(own) === 0 && !sameLines(this.bookingRows(record, own), rows)) {
+      // Moved to another price after the member chose to pay, before paying: the invoice no longer says what the
+      // booking costs. Nothing was paid on it, so it is withdrawn and a new draft follows the booking.
+      await this.withdrawRequests(own);
+      await this.docs.cancelInvoice(own);
+      this.log({ booking: record.id, invoice: own.name }, 'unpaid invoice of a booking moved to another price cancelled; a new draft follows');
+      own = undefined;
     }
     if (!own) {
       const made = await this.createInvoice(record, rows, invoiceKeys.booking(erpName), `Réservation ${erpName} (Créneau)`);

@@ -132,3 +132,20 @@ it('with every webhook lost, the poll finds the payment and confirms the booking
     await other.close();
   }
 });
+
+it('moved to another price after choosing to pay, before paying: the unpaid invoice is withdrawn and a new one bills the new quote', async () => {
+  const bob = await place.principal('bob');
+  const day = weekdayAhead(15);
+  const booking = accepted(await place.engine.service.create(bob, { resourceId: ROOM, start: at(day, '09:00'), end: at(day, '10:00') }));
+  const erpName = await inErp(place, booking);
+  const first = await place.money.startPayment(bob, booking.id);
+  const moved = accepted(await place.engine.service.reschedule(bob, booking.id, { start: at(day, '09:00'), end: at(day, '11:00') }));
+  expect(moved.quote?.total).toBe(5000);
+  const draft = await eventually(() => erpDocuments(place, erpName).find((doc) => doc.docstatus === 0), 'the new draft');
+  expect(rowsOf(draft)).toEqual(quoteRows(moved.quote));
+  expect([place.emulator.store.get('Sales Invoice', first.invoice.name)?.docstatus, paymentRequests(place, first.invoice.name).map((r) => r.status)]).toEqual([2, ['Cancelled']]);
+  const second = await place.money.startPayment(bob, booking.id);
+  expect([second.invoice.name, second.invoice.lines, second.amount]).toEqual([draft.name, 5000, 6000]);
+  place.emulator.gateway.pay(second.paymentRequest ?? '');
+  await eventually(async () => ((await place.engine.service.get(bob, booking.id)).status === 'confirmed' ? true : undefined), 'confirmed');
+});
