@@ -42,7 +42,7 @@ export interface TicketEngine {
   /** Expiry entries and reminders for `at`'s local day (it also runs every day at `dailyAt`). */
   runDaily(at?: number): Promise<DailyReport>;
   reconcile(): Promise<TicketReconcileReport>;
-  sweep(): Promise<{ requeued: number }>;
+  sweep(): Promise<{ requeued: number; balances: number }>;
   load(): Promise<LoadReport>;
   /** Reloads one member from the ERP; true when something differed. */
   resync(customer: string): Promise<boolean>;

@@ -451,11 +451,19 @@ export class TicketLedgerService implements TicketService, BookingTickets {
     return queued;
   }
 
-  /** Queues again the ERP writes whose job got lost (a crash between the decision and the queue, a job failed for good). */
-  async sweep(): Promise<{ requeued: number }> {
+  /**
+   * Queues again the ERP writes whose job got lost (a crash between the decision and the queue, a
+   * job failed for good), and the balance rows left behind their ledger.
+   */
+  async sweep(): Promise<{ requeued: number; balances: number }> {
     const due = await this.ctx.store.due(this.ctx.now(), this.ctx.options.sweepAfterMs);
     for (const item of due) await this.ctx.enqueueEntry(item);
-    if (due.length > 0) this.log.info({ place: this.ctx.place.id, requeued: due.length }, 'ticket sweep');
-    return { requeued: due.length };
+    const stale = due.length === 0 ? await this.ctx.store.staleBalances() : [];
+    for (const customer of stale) {
+      const { version } = await this.ctx.withLedger(() => this.ctx.store.read(customer));
+      await this.ctx.enqueueBalance(customer, version);
+    }
+    if (due.length > 0 || stale.length > 0) this.log.info({ place: this.ctx.place.id, requeued: due.length, balances: stale.length }, 'ticket sweep');
+    return { requeued: due.length, balances: stale.length };
   }
 }

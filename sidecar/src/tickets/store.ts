@@ -200,6 +200,20 @@ export class TicketStore {
     return this.key('building');
   }
 
+  /** Members whose balance row in the ERP was written for an older version of their ledger than the current one. */
+  async staleBalances(): Promise<string[]> {
+    const customers = await this.redis.hgetall(this.key('customers'));
+    const hashes = Object.keys(customers);
+    if (hashes.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const h of hashes) pipeline.mget(this.key('c', h, 'v'), this.key('c', h, 'bw'));
+    const replies = (await pipeline.exec()) ?? [];
+    return hashes.filter((h, i) => {
+      const [version, written] = (replies[i]?.[1] as (string | null)[] | undefined) ?? [];
+      return Number(version ?? '0') > Number(written ?? '0');
+    }).map((h) => customers[h] ?? '');
+  }
+
   /** The version the balance row in the ERP was last written for (skips stale jobs). */
   async balanceWritten(customer: string): Promise<number> {
     return Number((await this.redis.get(this.customerKey(customer, 'bw'))) ?? '0');
