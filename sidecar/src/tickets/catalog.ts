@@ -52,6 +52,19 @@ export interface TicketCatalogDeps {
   memoryTtlMs?: number;
 }
 
+/** Every pack type of the ERP that maps cleanly; `onError` hears of the others. */
+export async function readPackTypes(erp: ErpPort, onError: (packType: string, error: string) => void): Promise<TicketPackType[]> {
+  const names = await erp.listAll(PACK_TYPE_DOCTYPE, { fields: ['name'], schema: namedRow });
+  const packTypes: TicketPackType[] = [];
+  for (const row of names) {
+    const doc = await erp.getDoc(PACK_TYPE_DOCTYPE, row.name, { schema: packTypeDocSchema });
+    const mapped = packTypeFromDoc(doc);
+    if (mapped.ok) packTypes.push(mapped.value);
+    else onError(row.name, mapped.error);
+  }
+  return packTypes;
+}
+
 export class TicketCatalog {
   private current: TicketCatalogSnapshot | undefined;
   private lastCheck = 0;
@@ -83,14 +96,7 @@ export class TicketCatalog {
     const { erp, logger } = this.deps;
     const version = known ?? randomBytes(8).toString('hex');
     if (known === null) await this.deps.redis.set(this.deps.versionKey, version, 'NX');
-    const names = await erp.listAll(PACK_TYPE_DOCTYPE, { fields: ['name'], schema: namedRow });
-    const packTypes: TicketPackType[] = [];
-    for (const row of names) {
-      const doc = await erp.getDoc(PACK_TYPE_DOCTYPE, row.name, { schema: packTypeDocSchema });
-      const mapped = packTypeFromDoc(doc);
-      if (mapped.ok) packTypes.push(mapped.value);
-      else logger.error({ place: this.deps.placeId, packType: row.name }, `ticket pack type left out: ${mapped.error}`);
-    }
+    const packTypes = await readPackTypes(erp, (name, error) => logger.error({ place: this.deps.placeId, packType: name }, `ticket pack type left out: ${error}`));
     let place = DEFAULT_PLACE_TICKET_SETTINGS;
     try {
       const doc = await erp.getDoc('Creneau Settings', 'Creneau Settings', { schema: ticketSettingsDocSchema });

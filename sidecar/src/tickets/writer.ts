@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { toSelectOption } from '../addon/select-values';
 import { erpFromInstant } from '../catalog/erp-values';
 import { balance, ledgerEntrySchema, type ExpiryReminder, type LedgerEntry } from '../domain';
-import { ErpDuplicateError, ErpUnavailableError, ErpValidationError, ErpNotFoundError, type DocValues } from '../erp';
+import { ErpDuplicateError, ErpUnavailableError, ErpValidationError, ErpNotFoundError, type DocValues, type ErpPort } from '../erp';
+import type { Logger } from '../log';
 import { RedisLock } from '../booking/locks';
 import type { EntryJobData, TicketContext } from './context';
 import { BALANCE_DOCTYPE, BOOKING_DOCTYPE, docValuesOf, erpKey, LEDGER_DOCTYPE } from './erp-doc';
@@ -48,6 +49,43 @@ export type ReminderJobData = z.infer<typeof reminderJobSchema>;
 const isUnique = (error: unknown): boolean => error instanceof ErpDuplicateError || (error instanceof ErpValidationError && error.kind === 'unique');
 const outcomeUnknown = (error: unknown): boolean => error instanceof ErpUnavailableError && error.outcomeUnknown;
 
+/** The ERP's entry with this external id, if any. */
+export async function findLedgerEntry(erp: ErpPort, key: string): Promise<{ name: string; docstatus: number } | undefined> {
+  const row = await erp.getValue(LEDGER_DOCTYPE, [['external_id', '=', key]], ['name', 'docstatus'], { schema: foundRow });
+  return row ? { name: row.name, docstatus: row.docstatus ?? 0 } : undefined;
+}
+
+/** A draft someone saved by hand is submitted; a cancelled one stays cancelled (staff decided, the reconciliation follows). */
+export async function settleLedgerEntry(erp: ErpPort, found: { name: string; docstatus: number }, key: string, log: Logger): Promise<string> {
+  if (found.docstatus === 0) await erp.submit(LEDGER_DOCTYPE, found.name);
+  if (found.docstatus === 2) log.warn({ entry: key, erpName: found.name }, 'ticket entry found cancelled in the ERP: left cancelled');
+  return found.name;
+}
+
+/**
+ * Inserts an entry the ERP was found not to have, submitted in the same request; its ERP name. An
+ * insert whose answer was lost, or refused as a duplicate (another worker got there first), is
+ * looked up, never repeated blind.
+ */
+export async function insertLedgerEntry(erp: ErpPort, entry: LedgerEntry, links: Parameters<typeof docValuesOf>[1], log: Logger): Promise<string> {
+  try {
+    return (await erp.insert(LEDGER_DOCTYPE, docValuesOf(entry, links))).name;
+  } catch (error) {
+    if (isUnique(error) || outcomeUnknown(error)) {
+      const found = await findLedgerEntry(erp, entry.key);
+      if (found) return settleLedgerEntry(erp, found, entry.key, log);
+    }
+    throw error;
+  }
+}
+
+/** Writes an entry unless the ERP has it; its ERP name, and whether it was already there. */
+export async function writeLedgerEntry(erp: ErpPort, entry: LedgerEntry, links: Parameters<typeof docValuesOf>[1], log: Logger): Promise<{ name: string; existed: boolean }> {
+  const existing = await findLedgerEntry(erp, entry.key);
+  if (existing) return { name: await settleLedgerEntry(erp, existing, entry.key, log), existed: true };
+  return { name: await insertLedgerEntry(erp, entry, links, log), existed: false };
+}
+
 export class TicketWriter {
   constructor(
     private readonly ctx: TicketContext,
@@ -89,30 +127,17 @@ export class TicketWriter {
     this.log.debug({ place: this.ctx.place.id, entry: entry.key, erpName }, 'ticket entry written to the ERP');
   }
 
-  async findByExternalId(key: string): Promise<{ name: string; docstatus: number } | undefined> {
-    const row = await this.ctx.erp.getValue(LEDGER_DOCTYPE, [['external_id', '=', key]], ['name', 'docstatus'], { schema: foundRow });
-    return row ? { name: row.name, docstatus: row.docstatus ?? 0 } : undefined;
-  }
-
-  /** A draft someone saved by hand is submitted; a cancelled one stays cancelled (staff decided, the reconciliation follows). */
-  private async settle(found: { name: string; docstatus: number }, key: string): Promise<string> {
-    if (found.docstatus === 0) await this.ctx.erp.submit(LEDGER_DOCTYPE, found.name);
-    if (found.docstatus === 2) this.log.warn({ place: this.ctx.place.id, entry: key, erpName: found.name }, 'ticket entry found cancelled in the ERP: left cancelled');
-    return found.name;
+  findByExternalId(key: string): Promise<{ name: string; docstatus: number } | undefined> {
+    return findLedgerEntry(this.ctx.erp, key);
   }
 
   /** Writes the entry if the ERP does not have it; its ERP name either way. */
   async land(entry: LedgerEntry, decidedAt: number): Promise<string> {
     const existing = await this.findByExternalId(entry.key);
-    if (existing) return this.settle(existing, entry.key);
-    const values = docValuesOf(entry, await this.links(entry, decidedAt));
+    if (existing) return settleLedgerEntry(this.ctx.erp, existing, entry.key, this.log);
     try {
-      return (await this.ctx.erp.insert(LEDGER_DOCTYPE, values)).name;
+      return await insertLedgerEntry(this.ctx.erp, entry, await this.links(entry, decidedAt), this.log);
     } catch (error) {
-      if (isUnique(error) || outcomeUnknown(error)) {
-        const found = await this.findByExternalId(entry.key);
-        if (found) return this.settle(found, entry.key);
-      }
       if (error instanceof ErpValidationError || (error instanceof ErpNotFoundError && !outcomeUnknown(error))) {
         // The ERP refuses the content (a pack type or a customer deleted): repeating the same write
         // will not help. The outbox keeps the entry; the sweeper tries again later, and the log says why.
