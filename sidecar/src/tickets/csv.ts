@@ -207,6 +207,32 @@ function csvError(line: number, code: CsvErrorCode, what: Bilingual): CsvLineErr
   return { line, code, fr: `Ligne ${line} : ${what.fr}`, en: `Line ${line}: ${what.en}` };
 }
 
+/**
+ * How a line's customer text finds the ERP Customer: its name (the ERP's id) as written, else the
+ * one Customer whose name or customer name reads the same without case or accents ("zoe martin"
+ * for "Zoé Martin"). Two Customers reading the same match neither: the line is reported unknown
+ * rather than credited to the wrong member.
+ */
+export function customerFinder(customers: readonly { name: string; customerName?: string | null | undefined }[]): (text: string) => string | undefined {
+  const byName = new Set(customers.map((c) => c.name));
+  const byLoose = new Map<string, Set<string>>();
+  for (const customer of customers) {
+    for (const label of [customer.name, customer.customerName ?? '']) {
+      if (label.trim() === '') continue;
+      const key = normalise(label);
+      const names = byLoose.get(key) ?? new Set<string>();
+      names.add(customer.name);
+      byLoose.set(key, names);
+    }
+  }
+  return (text) => {
+    const trimmed = text.trim();
+    if (byName.has(trimmed)) return trimmed;
+    const names = byLoose.get(normalise(trimmed));
+    return names?.size === 1 ? [...names][0] : undefined;
+  };
+}
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const FRENCH_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 

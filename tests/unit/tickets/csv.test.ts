@@ -1,5 +1,5 @@
 import { balance, withEntries, type TicketPackType } from '../../../sidecar/src/domain';
-import { parseCsvDate, parseOpeningBalances, type OpeningBalanceOptions } from '../../../sidecar/src/tickets/csv';
+import { customerFinder, parseCsvDate, parseOpeningBalances, type OpeningBalanceOptions } from '../../../sidecar/src/tickets/csv';
 import { DAYS, HALF_DAYS, HOURS } from '../domain/tickets-fixtures';
 
 const CUSTOMERS = new Map([
@@ -166,5 +166,26 @@ describe('opening balances from a CSV file', () => {
     expect(parseCsvDate('29/02/2027')).toBeUndefined();
     expect(parseCsvDate('2027-13-01')).toBeUndefined();
     expect(parseCsvDate('02/01/27')).toBeUndefined();
+  });
+});
+
+describe('finding the customer a line names', () => {
+  const find = customerFinder([
+    { name: 'CUST-2026-00012', customerName: 'Zoé Martin' },
+    { name: 'Atelier Dupont', customerName: 'Atelier Dupont' },
+    { name: 'Léo Petit', customerName: 'Léo Petit' },
+    { name: 'Léo Petit - 1', customerName: 'Léo Petit' },
+  ]);
+
+  it('takes the ERP name as written, or the one customer whose name reads the same without case or accents', () => {
+    expect(find('CUST-2026-00012')).toBe('CUST-2026-00012');
+    expect(find('zoe martin')).toBe('CUST-2026-00012');
+    expect(find(' ATELIER DUPONT ')).toBe('Atelier Dupont');
+    expect(find('Léo Petit - 1')).toBe('Léo Petit - 1');
+  });
+
+  it('matches no one when two customers read the same or none does, so that no line is credited to the wrong member', () => {
+    expect(find('leo petit')).toBeUndefined();
+    expect(find('Inconnu SARL')).toBeUndefined();
   });
 });
