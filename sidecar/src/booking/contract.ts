@@ -96,10 +96,17 @@ export interface CreateBookingRequest {
   end: Instant;
   seats?: number;
   paymentMode?: PaymentMode;
+  /**
+   * Paying with tickets, when they do not cover the whole quote: refuse the booking (the default), or
+   * let the tickets pay what they can and pay the rest online.
+   */
+  ticketsShortfall?: TicketsShortfall;
   /** Managers book for a customer; members always book for themselves. */
   customer?: string;
   note?: string;
 }
+
+export type TicketsShortfall = 'refuse' | 'pay_online';
 
 export interface BookingView {
   /** Créneau's id (the Booking's external_id in the ERP): random, unguessable. */
@@ -188,7 +195,8 @@ export class ConflictError extends Error {
 }
 /**
  * Codes: PAYMENT_MODE_UNAVAILABLE, PAYMENT_MODE_NOT_ALLOWED, RANGE_TOO_LONG, CUSTOMER_REQUIRED, UNKNOWN_CUSTOMER,
- * CUSTOMER_DISABLED, RESOURCE_MISCONFIGURED, PRICE_CHANGE, INVALID_DATE, INVALID_TIME.
+ * CUSTOMER_DISABLED, RESOURCE_MISCONFIGURED, PRICE_CHANGE, INVALID_DATE, INVALID_TIME, TICKETS_INSUFFICIENT (paying with
+ * tickets that do not cover the booking, with the usable balance in the words).
  */
 export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';

@@ -4,6 +4,7 @@ import { Catalog } from '../catalog';
 import type { Cents } from '../domain';
 import type { Logger } from '../log';
 import { PlaceQueues, QUEUE_NAMES } from '../queue/queues';
+import type { BookingTickets } from '../tickets/contract';
 import type { BookingService, BookingView, ErpChangeNotice, ErpChangeSink, MemberDirectory, Outcome, RebuildReport } from './contract';
 import { EngineContext, resolveOptions, type BookingEngineOptions, type PlaceInfo, type WriteJobData } from './context';
 import type { BookingRecord } from './record';
@@ -28,6 +29,8 @@ export interface BookingEngineDeps {
   logger: Logger;
   now?: () => number;
   options?: BookingEngineOptions;
+  /** The place's ticket ledger: with it, bookings may be paid with tickets (payment mode `tickets`). */
+  tickets?: BookingTickets;
 }
 
 export interface BookingEngine {
@@ -73,7 +76,7 @@ export function createBookingEngine(deps: BookingEngineDeps): BookingEngine {
   const sync = new ErpSync(ctx);
   const builder = new IndexBuilder(ctx, sync);
   ctx.requestRebuild = (source) => builder.request(source);
-  const service = new EngineBookingService(ctx, sync, (source) => builder.request(source));
+  const service = new EngineBookingService(ctx, sync, (source) => builder.request(source), deps.tickets);
 
   const schedulers = async (): Promise<void> => {
     if (!options.workers) return;

@@ -24,6 +24,7 @@ import {
   type Resource,
   type TransitionOptions,
 } from '../domain';
+import type { BookingTickets } from '../tickets/contract';
 import {
   ConflictError,
   ForbiddenError,
@@ -45,6 +46,7 @@ import {
   type RebuildReport,
   type Refusal,
   type ResourceView,
+  type TicketsShortfall,
 } from './contract';
 import { resourceName, type EngineContext } from './context';
 import { withLock } from './locks';
@@ -96,6 +98,8 @@ export class EngineBookingService implements BookingService {
     private readonly ctx: EngineContext,
     private readonly sync: ErpSync,
     private readonly rebuild: (source: 'demand') => Promise<RebuildReport>,
+    /** The ticket ledger; without it, paying with tickets is not offered. */
+    private readonly tickets?: BookingTickets,
   ) {}
 
   // -------------------------------------------------------------------------------------------
@@ -231,7 +235,7 @@ export class EngineBookingService implements BookingService {
   }
 
   private paymentMode(requested: PaymentMode | undefined, member: PricedMember, total: Cents, audience: Audience, resource: Resource): PaymentMode {
-    if (requested === 'tickets') {
+    if (requested === 'tickets' && !this.tickets) {
       throw new InvalidRequestError('PAYMENT_MODE_UNAVAILABLE', {
         fr: 'Le paiement par tickets n’est pas encore disponible : choisissez un autre mode de paiement',
         en: 'Paying with tickets is not available yet: choose another payment mode',
@@ -248,7 +252,74 @@ export class EngineBookingService implements BookingService {
     if (audience === 'member' && requested === 'free' && total > 0) {
       throw new InvalidRequestError('PAYMENT_MODE_NOT_ALLOWED', { fr: 'Cette réservation est payante', en: 'This booking is not free' });
     }
+    if (requested === 'tickets' && total === 0) {
+      throw new InvalidRequestError('PAYMENT_MODE_NOT_ALLOWED', { fr: 'Cette réservation est gratuite : aucun ticket n’est nécessaire', en: 'This booking is free: no ticket is needed' });
+    }
     return requested;
+  }
+
+  /**
+   * Pays a booking just reserved with the member's tickets. The seats are held first (so that no
+   * ticket is taken for a booking that then finds the place full), then the ledger debits what the
+   * quote bills, earliest expiry first; what the tickets paid counts as paid. All or nothing: a
+   * refusal gives the seats back and answers with the usable balance. Partial: what the tickets
+   * could not pay stays due, online, under the usual hold.
+   */
+  private async payWithTickets(
+    booked: BookingRecord,
+    shortfall: TicketsShortfall,
+    member: PricedMember,
+    resource: Resource,
+    idempotency: { key: string; ttlSeconds: number } | undefined,
+    now: number,
+  ): Promise<BookingRecord> {
+    const tickets = this.tickets;
+    if (!tickets) throw new Error('paying with tickets without a ticket ledger');
+    const undo = async (): Promise<void> => {
+      await this.ctx.withIndex(() => this.ctx.store.remove(booked.id));
+      if (idempotency) await this.ctx.redis.del(idempotency.key);
+    };
+    let debit;
+    try {
+      debit = await tickets.debitForBooking({
+        bookingId: booked.id,
+        customer: booked.customer,
+        customerGroup: member.customerGroup,
+        resourceId: resource.id,
+        itemCode: resource.itemCode,
+        lines: booked.quote?.lines ?? [],
+        start: booked.start,
+        end: booked.end,
+        mode: shortfall === 'pay_online' ? 'partial' : 'all_or_nothing',
+      });
+    } catch (error) {
+      await undo();
+      throw error;
+    }
+    if (!debit.ok) {
+      await undo();
+      throw new InvalidRequestError(debit.reason.code, { fr: debit.reason.fr, en: debit.reason.en });
+    }
+    const covered = debit.status === 'debited' ? debit.coveredAmount : booked.amountDueNow;
+    if (covered === 0) {
+      await this.enqueue(booked, now);
+      return booked;
+    }
+    const system: Principal = { user: 'system', fullName: 'Créneau', customer: null, roles: [], isManager: true };
+    const paid = await this.change(system, booked.id, (record, snapshot, current) => {
+      if (record.status === 'awaiting_payment') {
+        const result = transition(toDomainBooking(record), { type: 'payment_received', amount: covered }, { kind: 'system' }, this.ctx.now(), this.transitionOptions(snapshot, current));
+        if (!result.ok) return refuse([result.reason]);
+        const next = withDomainBooking(record, result.booking);
+        return { next, hold: next.status === 'awaiting_payment' ? { mode: 'keep' } : { mode: 'clear' }, checkCapacity: false, audience: 'manager' };
+      }
+      // Waiting for a manager's approval: the approval confirms it, or holds it for the rest.
+      return { next: { ...record, amountPaid: record.amountPaid + covered }, hold: { mode: 'keep' }, checkCapacity: false, audience: 'manager' };
+    });
+    if (!paid.ok) throw new Error(`tickets paid booking ${booked.id} but it could not record it: ${paid.reasons.map((r) => r.code).join(', ')}`);
+    const record = await this.ctx.withIndex(() => this.ctx.store.get(booked.id));
+    if (!record) throw new NotFoundError(`no booking ${booked.id}`);
+    return record;
   }
 
   private async enqueue(record: BookingRecord, now: number): Promise<void> {
@@ -447,7 +518,8 @@ export class EngineBookingService implements BookingService {
     if (!priced.ok) return priced;
     const quote = priced.value;
     const paymentMode = this.paymentMode(request.paymentMode, member, quote.total, audience, resource);
-    const amountDueNow = paymentMode === 'online' ? quote.total : paymentMode === 'deposit' ? quote.deposit : 0;
+    // Tickets pay the whole quote, or what they can of it: until they have, all of it is due.
+    const amountDueNow = paymentMode === 'online' || paymentMode === 'tickets' ? quote.total : paymentMode === 'deposit' ? quote.deposit : 0;
     const now = this.ctx.now();
     const holdMs = this.ctx.holdMs(snapshot);
     const id = this.ctx.newBookingId();
@@ -494,9 +566,10 @@ export class EngineBookingService implements BookingService {
     );
     switch (result.kind) {
       case 'ok': {
-        const booked: BookingRecord = { ...record, holdExpiresAt: result.holdExpiresAt, version: 1, syncedVersion: 0 };
-        await this.enqueue(booked, result.now);
-        this.ctx.logger.info({ place: this.ctx.place.id, booking: id, resource: resource.id, status, by: audience }, 'booking accepted');
+        let booked: BookingRecord = { ...record, holdExpiresAt: result.holdExpiresAt, version: 1, syncedVersion: 0 };
+        if (paymentMode === 'tickets') booked = await this.payWithTickets(booked, request.ticketsShortfall ?? 'refuse', member, resource, idempotency, result.now);
+        else await this.enqueue(booked, result.now);
+        this.ctx.logger.info({ place: this.ctx.place.id, booking: id, resource: resource.id, status: booked.status, by: audience }, 'booking accepted');
         return { ok: true, value: this.view(snapshot, booked) };
       }
       case 'idempotent': {
@@ -601,7 +674,9 @@ export class EngineBookingService implements BookingService {
             en: 'This change alters the price of a booking already paid: cancel it and book again',
           });
         }
-        const amountDueNow = record.paymentMode === 'online' ? priced.value.total : record.paymentMode === 'deposit' ? priced.value.deposit : 0;
+        // Tickets paid for the old quote: the same price keeps what was due (a new price was refused above once anything was paid).
+        const amountDueNow =
+          record.paymentMode === 'online' ? priced.value.total : record.paymentMode === 'deposit' ? priced.value.deposit : record.paymentMode === 'tickets' ? record.amountDueNow : 0;
         const next: BookingRecord = { ...record, start: input.start, end: input.end, quote: priced.value, price: priced.value.total, amountDueNow };
         return { next, hold: { mode: 'keep' }, checkCapacity: true, audience };
       }),

@@ -43,7 +43,16 @@ export async function createBooking(
   if (idempotencyKey !== undefined) {
     markerKey = place.keys.key('idempotency', sha256(`${principal.user}\u0000${idempotencyKey}`));
     const fingerprint = sha256(
-      JSON.stringify([request.resourceId, request.start, request.end, request.seats ?? null, request.paymentMode ?? null, request.customer ?? null, request.note ?? null]),
+      JSON.stringify([
+        request.resourceId,
+        request.start,
+        request.end,
+        request.seats ?? null,
+        request.paymentMode ?? null,
+        request.customer ?? null,
+        request.note ?? null,
+        request.ticketsShortfall ?? null,
+      ]),
     );
     const claimed = await deps.redis.set(markerKey, fingerprint, 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX');
     if (claimed === null) {

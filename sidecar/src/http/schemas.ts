@@ -236,6 +236,13 @@ const bookingShape = {
   end: instantInput,
   seats: seatsInput.optional(),
   paymentMode: paymentMode.optional(),
+  ticketsShortfall: z
+    .enum(['refuse', 'pay_online'])
+    .optional()
+    .openapi({
+      description:
+        'With paymentMode "tickets": when the tickets do not cover the whole quote, refuse the booking (default; 422 TICKETS_INSUFFICIENT with the usable balance) or let them pay what they can and pay the rest online',
+    }),
   note: z.string().trim().max(LIMITS.note).optional(),
 };
 
