@@ -87,6 +87,8 @@ export interface Decision<T> {
   entries: readonly LedgerEntry[];
   /** Compare-and-set on the member's whole ledger instead of checking only the lots drawn on. */
   wholeLedger?: boolean;
+  /** Kept in the same script as the entries (what a booking's tickets left to pay online). */
+  note?: { key: string; value: string };
   result: T;
 }
 
@@ -156,7 +158,7 @@ export class TicketContext {
       if (decision.entries.length === 0) return { result: decision.result, outcome: already ? 'already' : 'nothing' };
       for (const entry of decision.entries) checkKeyLength(entry);
       const applied = await this.withLedger(() =>
-        this.store.apply(customer, decision.operation, decision.entries, this.now(), decision.wholeLedger ? ledger.version : undefined),
+        this.store.apply(customer, decision.operation, decision.entries, this.now(), decision.wholeLedger ? ledger.version : undefined, decision.note),
       );
       if (applied.kind === 'ok') {
         await this.afterApply(customer, decision.entries, applied.version);

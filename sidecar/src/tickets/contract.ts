@@ -144,6 +144,12 @@ export interface BookingTickets {
   refundForBooking(input: { bookingId: string; customer: string; feePercent: number }): Promise<RefundResult>;
   /** What a booking took from which lots (net of refunds), for its view and its invoice. */
   ticketsOfBooking(customer: string, bookingId: string): Promise<TicketAllocationView[]>;
+  /**
+   * The quote lines a booking's tickets left to pay online (rate × units left, exact cents): [] when
+   * tickets paid it all; undefined when the ledger has no word of it (not paid with tickets, or
+   * Redis emptied since).
+   */
+  onlineLinesOf(bookingId: string): Promise<QuoteLine[] | undefined>;
 }
 
 export interface TicketAllocationView extends Pick<TicketAllocation, 'lot' | 'packType' | 'tickets'> {

@@ -1,8 +1,10 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ErpChangeNotice, ErpChangeSink } from '../booking/contract';
+import type { CancellationPolicy } from '../domain';
 import type { Logger } from '../log';
-import { PlaceQueues, QUEUE_NAMES } from '../queue/queues';
+import { jobId, PlaceQueues, QUEUE_NAMES } from '../queue/queues';
+import { bookingEnd, bookingEndSchema, type BookingState } from './bookings';
 import { TicketCatalog } from './catalog';
 import { resolveTicketOptions, TicketContext, type TicketEngineOptions, type TicketPlace } from './context';
 import type { BookingTickets, TicketService } from './contract';
@@ -50,6 +52,12 @@ export interface TicketEngine {
   pendingErpWrites(): Promise<number>;
   /** When the daily run next fires (epoch ms). */
   nextDailyRun(): Promise<number | undefined>;
+  /**
+   * A booking version the ERP has got (the booking engine's `onSynced`): a booking paid with tickets
+   * that was cancelled, expired or rejected gets its tickets back, less the fee's share. Queued,
+   * once per booking, so that the booking's write never waits for it.
+   */
+  bookingChanged(record: BookingState, policy: CancellationPolicy): Promise<void>;
 }
 
 export function createTicketEngine(deps: TicketEngineDeps): TicketEngine {
@@ -98,7 +106,18 @@ export function createTicketEngine(deps: TicketEngineDeps): TicketEngine {
         ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
       };
       queues.work(QUEUE_NAMES.ticketWrites, (job: Job) => writer.job(job), { concurrency: options.writeConcurrency, ...settings });
-      queues.work(QUEUE_NAMES.ticketChanges, (job: Job<ErpChangeNotice>) => sync.changeJob(job.data), { concurrency: options.changeConcurrency, ...settings });
+      queues.work(
+        QUEUE_NAMES.ticketChanges,
+        async (job: Job) => {
+          if (job.name === 'booking-end') {
+            const end = bookingEndSchema.parse(job.data);
+            await service.refundForBooking({ bookingId: end.bookingId, customer: end.customer, feePercent: end.feePercent });
+          } else {
+            await sync.changeJob(job.data as ErpChangeNotice);
+          }
+        },
+        { concurrency: options.changeConcurrency, ...settings },
+      );
       queues.work(
         QUEUE_NAMES.ticketTimers,
         async (job: Job) => {
@@ -123,5 +142,14 @@ export function createTicketEngine(deps: TicketEngineDeps): TicketEngine {
     resync: (customer) => sync.resyncCustomer(customer, 'on demand'),
     pendingErpWrites: () => store.outboxSize(),
     nextDailyRun: () => queues.nextRun(QUEUE_NAMES.ticketTimers, 'ticket-daily'),
+    async bookingChanged(record, policy) {
+      const end = bookingEnd(record, policy);
+      if (!end) return;
+      await queues.add(QUEUE_NAMES.ticketChanges, 'booking-end', end, {
+        jobId: jobId('tk-end', end.bookingId),
+        attempts: 15,
+        backoff: { type: 'exponential', delay: options.writeBackoffMs },
+      });
+    },
   };
 }

@@ -20,6 +20,7 @@ import {
   type DebitResult,
   type LedgerEntry,
   type LocalDate,
+  type QuoteLine,
   type RefundResult,
   type TicketPackType,
 } from '../domain';
@@ -63,6 +64,17 @@ const paymentEntryDoc = z.looseObject({
 });
 
 export const HISTORY_PAGE = { default: 50, max: 200 } as const;
+
+/** What a booking's tickets paid and left to pay online, kept with its debit. */
+const bookingNoteSchema = z.object({
+  lines: z.array(z.object({ itemCode: z.string(), uom: z.string(), qty: z.number().int(), rate: z.number().int(), amount: z.number().int() })),
+  coveredAmount: z.number().int(),
+  onlineAmount: z.number().int(),
+});
+
+function noteOf(debit: Extract<DebitResult, { status: 'debited' }>): string {
+  return JSON.stringify({ lines: [...debit.toPayOnline], coveredAmount: debit.coveredAmount, onlineAmount: debit.onlineAmount } satisfies z.input<typeof bookingNoteSchema>);
+}
 
 export interface DailyReport {
   today: LocalDate;
@@ -223,9 +235,19 @@ export class TicketLedgerService implements TicketService, BookingTickets {
         catalog.settings,
       );
       const entries = decision.ok && decision.status === 'debited' ? decision.entries : [];
-      return { operation: bookingDebitOperation(input.bookingId), entries, result: decision };
+      const note = decision.ok && decision.status === 'debited' ? { key: this.ctx.store.bookingNoteKey(input.bookingId), value: noteOf(decision) } : undefined;
+      return { operation: bookingDebitOperation(input.bookingId), entries, result: decision, ...(note ? { note } : {}) };
     });
+    // Tickets paid nothing of it (partial mode): the note goes alone, there is no debit to keep it with.
+    if (result.ok && result.status === 'debited' && result.entries.length === 0) await this.ctx.store.setBookingNote(input.bookingId, noteOf(result));
     return result;
+  }
+
+  async onlineLinesOf(bookingId: string): Promise<QuoteLine[] | undefined> {
+    const raw = await this.ctx.store.bookingNote(bookingId);
+    if (raw === undefined) return undefined;
+    const parsed = bookingNoteSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data.lines : undefined;
   }
 
   async refundForBooking(input: { bookingId: string; customer: string; feePercent: number }): Promise<RefundResult> {

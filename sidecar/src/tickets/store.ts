@@ -101,12 +101,13 @@ export class TicketStore {
    * without it, only the lots it draws on are checked, so that debits of the same member from any
    * number of processes go through side by side as long as the tickets last.
    */
-  async apply(customer: string, operation: string, entries: readonly LedgerEntry[], now: number, expectedVersion?: number): Promise<ApplyResult> {
+  async apply(customer: string, operation: string, entries: readonly LedgerEntry[], now: number, expectedVersion?: number, note?: { key: string; value: string }): Promise<ApplyResult> {
     const args: (string | number)[] = [this.prefix, TicketStore.customerHash(customer), customer, now, operation, expectedVersion ?? '', entries.length];
     for (const entry of entries) {
       if (entry.customer !== customer) throw new Error(`entry ${entry.key} is ${entry.customer}'s, not ${customer}'s`);
       args.push(entry.key, opensLot(entry) ? '' : (entry.lot ?? ''), entry.quantity, JSON.stringify(entry));
     }
+    args.push(note?.key ?? '', note?.value ?? '');
     const reply = this.check(asStrings(await APPLY.run(this.redis, args)));
     switch (reply[0]) {
       case 'OK':
@@ -212,6 +213,19 @@ export class TicketStore {
       const [version, written] = (replies[i]?.[1] as (string | null)[] | undefined) ?? [];
       return Number(version ?? '0') > Number(written ?? '0');
     }).map((h) => customers[h] ?? '');
+  }
+
+  /** What a booking's tickets left to pay online (kept with its debit), if known. */
+  bookingNoteKey(bookingId: string): string {
+    return this.key('bk', bookingId);
+  }
+
+  async bookingNote(bookingId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.bookingNoteKey(bookingId))) ?? undefined;
+  }
+
+  async setBookingNote(bookingId: string, value: string): Promise<void> {
+    await this.redis.set(this.bookingNoteKey(bookingId), value, 'EX', 400 * 86_400);
   }
 
   /** The version the balance row in the ERP was last written for (skips stale jobs). */
