@@ -11,11 +11,13 @@ import {
 import { RedisLock } from '../booking/locks';
 import type { BookingRecord } from '../booking/record';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
-import { localDateOf, MINUTE_MS, quote as quoteOf, type BookingStatus, type Cents } from '../domain';
+import { localDateOf, MINUTE_MS, percentOf, quote as quoteOf, type BookingStatus, type Cents } from '../domain';
 import type { ErpPort } from '../erp';
 import type { Logger } from '../log';
 import { jobId } from '../queue/queues';
 import type { PlaceKeyspace } from '../redis/keys';
+import { feePercentOf } from '../tickets/bookings';
+import type { BookingTickets } from '../tickets/contract';
 import type { BookingDocumentsView, DocumentView, MoneyService, PaymentStartView, PostPaidReport } from './contract';
 import { BOOKING, MoneyErp, PAYMENT_ENTRY, SALES_INVOICE, type Invoice, type NewRow, type PaymentRequest } from './documents';
 import {
@@ -70,6 +72,8 @@ export interface MoneyDeps {
   logger: Logger;
   now?: () => number;
   options?: MoneyOptions;
+  /** The ticket ledger: a booking paid with tickets is billed for what they left to pay online, and only that. */
+  tickets?: Pick<BookingTickets, 'onlineLinesOf'>;
 }
 
 const BILLED_MODES: ReadonlySet<string> = new Set<BilledMode>(['online', 'on_site', 'deposit']);
@@ -160,8 +164,19 @@ export class PlaceMoney implements MoneyService {
     return { attempts: this.options.attempts, backoff: { type: 'exponential', delay: this.options.backoffMs } };
   }
 
+  /**
+   * How a booking is billed: by its payment mode; a booking paid with tickets, online for what the
+   * tickets left to pay (not at all when they paid it whole).
+   */
+  private async billedMode(record: BookingRecord): Promise<BilledMode | undefined> {
+    if (isBilled(record.paymentMode)) return record.paymentMode;
+    if (record.paymentMode !== 'tickets' || !this.deps.tickets) return undefined;
+    const rest = await this.deps.tickets.onlineLinesOf(record.id);
+    return rest && rest.length > 0 ? 'online' : undefined;
+  }
+
   private async onSynced(record: BookingRecord): Promise<void> {
-    if (!isBilled(record.paymentMode)) return;
+    if (!(await this.billedMode(record))) return;
     await this.queue.add({ kind: 'booking', bookingId: record.id }, { jobId: jobId('b', record.id, record.version), ...this.retries() });
   }
 
@@ -265,7 +280,7 @@ export class PlaceMoney implements MoneyService {
 
   private async reconcile(bookingId: string): Promise<void> {
     const record = await this.engine.booking(bookingId);
-    if (!record || !isBilled(record.paymentMode)) return;
+    if (!record || !(await this.billedMode(record))) return;
     if (!record.erpName) throw new Error(`booking ${bookingId} is not in the ERP yet`);
     const docs = await this.docs.invoicesOf(record.erpName);
     switch (record.status) {
@@ -302,8 +317,10 @@ export class PlaceMoney implements MoneyService {
   /** The booking's quote as invoice rows: the index's quote, else the lines the ERP's Creneau Booking holds. */
   private async quoteRows(record: BookingRecord, lines?: readonly Line[]): Promise<NewRow[]> {
     const erpName = record.erpName ?? '';
-    let source: readonly Line[] | undefined = lines ?? record.quote?.lines;
-    if (!source || source.length === 0) source = (await this.docs.booking(erpName))?.lines ?? [];
+    let source: readonly Line[] | undefined = lines ?? (record.paymentMode === 'tickets' ? ((await this.deps.tickets?.onlineLinesOf(record.id)) ?? []) : record.quote?.lines);
+    // The ERP booking's lines are its whole quote: never what tickets left to pay.
+    if ((!source || source.length === 0) && record.paymentMode !== 'tickets') source = (await this.docs.booking(erpName))?.lines ?? [];
+    source ??= [];
     const { resourceName, zone } = await this.describe(record);
     const description = bookingDescription(resourceName, record.start, record.end, zone);
     return source.map((line) => ({ itemCode: line.itemCode, uom: line.uom, qty: line.qty, rate: line.rate, booking: erpName, description }));
@@ -373,11 +390,12 @@ export class PlaceMoney implements MoneyService {
       await this.pending(record.id, false);
       return false;
     }
-    if (!record.erpName || !isBilled(record.paymentMode)) return false;
+    const mode = await this.billedMode(record);
+    if (!record.erpName || !mode) return false;
     const own = this.ownInvoice(record, await this.docs.invoicesOf(record.erpName));
     if (own?.docstatus !== 1) return false;
     const resource = (await this.engine.catalog.snapshot()).domainResources.get(record.resourceId);
-    const required = requiredNow(record.paymentMode, own.total, resource?.depositPercent ?? 0);
+    const required = requiredNow(mode, own.total, resource?.depositPercent ?? 0);
     if (!covers(own, required)) return false;
     if (record.holdExpiresAt !== null && record.holdExpiresAt <= this.now()) {
       // Its seats may be someone else's by now: the expiry pays the money back with a credit note.
@@ -436,7 +454,14 @@ export class PlaceMoney implements MoneyService {
    */
   private async cancellation(record: BookingRecord, docs: readonly Invoice[]): Promise<void> {
     const erpName = record.erpName ?? '';
-    const fee = (await this.docs.booking(erpName))?.cancellationFee ?? record.cancellationFee ?? 0;
+    let fee = (await this.docs.booking(erpName))?.cancellationFee ?? record.cancellationFee ?? 0;
+    if (record.paymentMode === 'tickets') {
+      // The fee was counted on the whole price; tickets keep their share of it in tickets, this
+      // invoice the same share of what it bills.
+      const policy = (await this.engine.catalog.snapshot()).rules.cancellationPolicy;
+      const online = ((await this.deps.tickets?.onlineLinesOf(record.id)) ?? []).reduce((sum, line) => sum + line.amount, 0);
+      fee = percentOf(online, feePercentOf(record.price, fee, policy));
+    }
     const own = this.ownInvoice(record, docs);
     await this.pending(record.id, false);
     const { resourceName, itemCode, zone } = await this.describe(record);
@@ -598,7 +623,7 @@ export class PlaceMoney implements MoneyService {
     return this.withBooking(bookingId, async () => {
       const record = await this.engine.booking(bookingId);
       if (!record) throw new UnavailableError(`booking ${bookingId} is being rebuilt in the index`, 2);
-      if (!isBilled(record.paymentMode)) throw PlaceMoney.nothingToPay(record.paymentMode);
+      if (!(await this.billedMode(record))) throw PlaceMoney.nothingToPay(record.paymentMode);
       if (!record.erpName) throw new UnavailableError('the booking is still being recorded in the ERP: its invoice is not ready yet, try again in a moment', 2);
       const awaiting = record.status === 'awaiting_payment';
       if (awaiting && record.holdExpiresAt !== null && record.holdExpiresAt <= this.now()) {
@@ -668,7 +693,7 @@ export class PlaceMoney implements MoneyService {
       const erpName = visible.erpName;
       if (!erpName) throw new UnavailableError('the booking is still being recorded in the ERP: try again in a moment', 2);
       const record = (await this.engine.booking(bookingId)) ?? visible;
-      if (!isBilled(record.paymentMode)) throw PlaceMoney.nothingToPay(record.paymentMode);
+      if (!(await this.billedMode(record))) throw PlaceMoney.nothingToPay(record.paymentMode);
       let docs = await this.docs.invoicesOf(erpName);
       const own = this.ownInvoice(record, docs);
       if (own?.docstatus === 0 && record.status !== 'cancelled') {
