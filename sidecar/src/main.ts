@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log';
 import { PlaceMoney, type MoneyOptions } from './money';
 import { connectRedis, RedisUnavailableError } from './redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from './redis/keys';
+import { createTicketEngine, type TicketEngine, type TicketEngineOptions } from './tickets';
 
 export const VERSION = '0.1.0';
 
@@ -30,6 +31,7 @@ export interface PlaceRuntime {
   keys: PlaceKeyspace;
   engine: BookingEngine;
   money: PlaceMoney;
+  tickets: TicketEngine;
 }
 
 export interface SidecarHandle {
@@ -43,6 +45,7 @@ export interface StartOptions {
   /** Tuning for tests and benchmarks (short locks for kill -9 tests, hold length...). */
   engine?: BookingEngineOptions;
   money?: MoneyOptions;
+  tickets?: TicketEngineOptions;
   /** The engines' and money flows' clock (tests that book in a past month); the real one by default. */
   now?: () => number;
   api?: Pick<BookingApiOptions, 'limits' | 'allowedOrigins' | 'sessionTtlSeconds'>;
@@ -67,29 +70,42 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
       { logger: logger.child({ place: place.id }) },
     );
     const keys = placeKeyspace(place.id);
-    const engine = createBookingEngine({
+    const tickets = createTicketEngine({
       place: { id: place.id, name: place.name, timeZone: place.timeZone, erp, keys },
       redis,
       redisUrl: config.redis.url,
       logger,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.tickets ? { options: options.tickets } : {}),
+    });
+    const engine = createBookingEngine({
+      place: { id: place.id, name: place.name, timeZone: place.timeZone, erp, keys },
+      redis,
+      redisUrl: config.redis.url,
+      logger,
+      tickets: tickets.bookings,
+      ...(options.now ? { now: options.now } : {}),
       ...(options.engine ? { options: options.engine } : {}),
     });
+    // A booking paid with tickets that is cancelled, expires or is rejected gets its tickets back.
+    engine.onSynced(async (record) => tickets.bookingChanged(record, (await engine.catalog.snapshot()).rules.cancellationPolicy));
     const money = new PlaceMoney({
       place: { id: place.id, name: place.name, timeZone: place.timeZone, erp, keys },
       engine,
       redis,
       redisUrl: config.redis.url,
       logger,
+      tickets: tickets.bookings,
       ...(options.now ? { now: options.now } : {}),
       ...(options.money ? { options: options.money } : {}),
     });
-    return { id: place.id, name: place.name, timeZone: place.timeZone, currency: place.currency, erpUrl: place.erp.url, erp, keys, engine, money };
+    return { id: place.id, name: place.name, timeZone: place.timeZone, currency: place.currency, erpUrl: place.erp.url, erp, keys, engine, money, tickets };
   });
 
   const started: PlaceRuntime[] = [];
   const stopEngines = async (): Promise<void> => {
     await Promise.all(started.map((place) => place.money.close().catch(() => undefined)));
+    await Promise.all(started.map((place) => place.tickets.close().catch(() => undefined)));
     await Promise.all(started.map((place) => place.engine.close().catch(() => undefined)));
   };
   try {
@@ -97,6 +113,7 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
     for (const place of places) {
       await place.engine.start();
       started.push(place);
+      await place.tickets.start();
       await place.money.start();
     }
   } catch (error) {
@@ -115,14 +132,17 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
       keys: place.keys,
       service: place.engine.service,
       directory: place.engine.directory,
-      // Payments arrive as changes of Payment Entries and Sales Invoices: the money flows hear them too.
+      // Payments arrive as changes of Payment Entries and Sales Invoices: the money flows and the ticket
+      // ledger (packs paid, credit notes, entries typed in the desk) hear them too.
       changes: {
         notify: async (change) => {
           await place.engine.changes.notify(change);
           await place.money.notify(change);
+          await place.tickets.changes.notify(change);
         },
       },
       money: place.money,
+      tickets: place.tickets.service,
       webhookSecret: config.places.find((p) => p.id === place.id)?.webhookSecret,
     })),
     redis,

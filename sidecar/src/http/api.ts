@@ -8,6 +8,7 @@ import { ApiError } from './errors';
 import { managerRoutes } from './manager-routes';
 import { memberRoutes } from './member-routes';
 import { moneyRoutes } from './money-routes';
+import { ticketRoutes } from './ticket-routes';
 import { isStateChanging, mountRoutes, noteForLog, openApiRoute, routeErrors, securityHeaders, SECURITY_HEADERS, type Access, type AnyRoute } from './routes';
 import { clearSessionCookie, sessionRoutes, setSessionCookie } from './session-routes';
 import { readCookie, sameSecret, sessionCookieName, SessionStore, SESSION_TTL_SECONDS, type Session } from './session';
@@ -66,7 +67,7 @@ export function createBookingApi(options: BookingApiOptions): BookingApi {
     secureCookies: publicOrigin.startsWith('https:'),
   };
 
-  const routes = [...sessionRoutes(deps), ...memberRoutes(deps), ...managerRoutes(deps), ...moneyRoutes(), ...erpWebhookRoutes(deps)];
+  const routes = [...sessionRoutes(deps), ...memberRoutes(deps), ...managerRoutes(deps), ...moneyRoutes(), ...ticketRoutes(), ...erpWebhookRoutes(deps)];
 
   async function guard(r: AnyRoute, req: Request, res: Response): Promise<{ session: Session | undefined; place: PlaceApi }> {
     const given: unknown = req.params.place;

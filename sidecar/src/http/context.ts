@@ -4,6 +4,7 @@ import type { ErpPort } from '../erp';
 import type { Logger } from '../log';
 import type { MoneyService } from '../money/contract';
 import type { PlaceKeyspace } from '../redis/keys';
+import type { TicketService } from '../tickets/contract';
 import { route, type Access, type AnyRoute, type RouteSpec } from './routes';
 import type { SessionStore } from './session';
 import type { RateWindow } from './throttle';
@@ -28,6 +29,8 @@ export interface PlaceApi {
   webhookSecret: string | undefined;
   /** The place's money flows (payments, invoices); without them the payment routes answer 503. */
   money?: MoneyService;
+  /** The place's ticket ledger (balances, history, corrections, check-ins); without it the ticket routes answer 503. */
+  tickets?: TicketService;
 }
 
 export interface ThrottleLimits {
