@@ -181,3 +181,55 @@ export const DEMO_MEMBERS: readonly DemoMember[] = [
 ];
 
 export const DEMO_MANAGER = { email: 'accueil@demo.creneau.test', first_name: 'Sam', last_name: 'Accueil' } as const;
+
+export interface DemoPack {
+  /** Creneau Ticket Pack Type, as the add-on's DocType holds it. */
+  pack: Record<string, unknown>;
+  item_code: string;
+  item_name: string;
+  description: string;
+  /** The pack's price in cents: public then member. */
+  public: number;
+  member: number;
+}
+
+/** Ticket packs the demo sells: coworking half-days, and machine hours that may also pay a half-day (4 hours). */
+export const DEMO_PACKS: readonly DemoPack[] = [
+  {
+    item_code: 'CARNET-COWORKING-10DJ',
+    item_name: 'Carnet 10 demi-journées coworking',
+    description: 'Dix demi-journées dans l’espace de coworking, valables un an',
+    public: 10000,
+    member: 7000,
+    pack: {
+      pack_type_name: 'Carnet 10 demi-journées coworking',
+      item: 'CARNET-COWORKING-10DJ',
+      enabled: 1,
+      tickets_per_pack: 10,
+      ticket_unit: 'Half Day',
+      validity_days: 365,
+      allow_conversion: 0,
+      eligibility: [{ applies_to: 'Resource', resource: 'Espace coworking' }],
+    },
+  },
+  {
+    item_code: 'CARNET-MACHINES-20H',
+    item_name: '20 heures machines',
+    description: 'Vingt heures de découpe laser ou d’impression 3D, valables six mois',
+    public: 60000,
+    member: 45000,
+    pack: {
+      pack_type_name: '20 heures machines',
+      item: 'CARNET-MACHINES-20H',
+      enabled: 1,
+      tickets_per_pack: 20,
+      ticket_unit: 'Hour',
+      validity_days: 180,
+      allow_conversion: 1,
+      eligibility: [
+        { applies_to: 'Resource', resource: 'Découpe laser' },
+        { applies_to: 'Resource', resource: 'Imprimantes 3D' },
+      ],
+    },
+  },
+];

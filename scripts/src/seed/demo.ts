@@ -3,6 +3,7 @@ import {
   DEMO_ITEMS,
   DEMO_MANAGER,
   DEMO_MEMBERS,
+  DEMO_PACKS,
   DEMO_PASSWORD,
   DEMO_RESOURCES,
   MEMBER_GROUP,
@@ -74,6 +75,33 @@ export async function seedDemo(erp: ErpPort, print: (line: string) => void): Pro
 
   for (const resource of DEMO_RESOURCES) {
     await ensure('Creneau Resource', String(resource.resource_name), resource);
+  }
+
+  // Ticket packs: an Item sold by the pack (its stock unit the pack), priced per list, and the pack type it credits.
+  for (const pack of DEMO_PACKS) {
+    await ensure('Item', pack.item_code, {
+      item_code: pack.item_code,
+      item_name: pack.item_name,
+      description: pack.description,
+      item_group: 'Services',
+      stock_uom: 'Nos',
+      is_stock_item: 0,
+      include_item_in_manufacturing: 0,
+    });
+    for (const [priceList, cents] of [
+      [PUBLIC_PRICE_LIST, pack.public],
+      [MEMBER_PRICE_LIST, pack.member],
+    ] as const) {
+      await ensureWhere(
+        'Item Price',
+        [
+          ['item_code', '=', pack.item_code],
+          ['price_list', '=', priceList],
+        ],
+        { item_code: pack.item_code, price_list: priceList, uom: 'Nos', price_list_rate: centsToDecimal(cents), selling: 1 },
+      );
+    }
+    await ensure('Creneau Ticket Pack Type', String(pack.pack.pack_type_name), pack.pack);
   }
 
   const settings = await erp.getDoc('Creneau Settings', 'Creneau Settings').catch(() => undefined);
