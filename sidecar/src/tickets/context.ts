@@ -32,6 +32,11 @@ export interface TicketEngineOptions {
   reconcileOverlapMs?: number;
   /** How long a debit waits for its booking to reach the ERP before it is written without the link (default 10 min). */
   bookingLinkGraceMs?: number;
+  /**
+   * An entry linked to a booking is first tried this long after it is decided (default 2 s), the
+   * time the booking's own write usually takes to reach the ERP (the link needs it there).
+   */
+  bookingEntryDelayMs?: number;
   /** The balance row of a member is written this long after a movement, once for a burst (default 1 s). */
   balanceDelayMs?: number;
   /** Local time of the daily expiry and reminders (default 00:05, in the place's zone). */
@@ -57,6 +62,7 @@ export function resolveTicketOptions(options: TicketEngineOptions = {}): Resolve
     reconcileEveryMs: 5 * 60_000,
     reconcileOverlapMs: 2 * 60_000,
     bookingLinkGraceMs: 10 * 60_000,
+    bookingEntryDelayMs: 2_000,
     balanceDelayMs: 1_000,
     dailyAt: '00:05',
     workers: true,
@@ -194,8 +200,10 @@ export class TicketContext {
   }
 
   async enqueueEntry(data: EntryJobData): Promise<void> {
+    const wait = data.entry.booking === undefined ? 0 : Math.max(0, data.decidedAt + this.options.bookingEntryDelayMs - this.now());
     await this.queues.add(QUEUE_NAMES.ticketWrites, 'entry', data, {
       jobId: jobId('te', data.entry.key),
+      ...(wait > 0 ? { delay: wait } : {}),
       attempts: this.options.writeAttempts,
       backoff: { type: 'exponential', delay: this.options.writeBackoffMs },
     });
