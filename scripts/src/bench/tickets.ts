@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
+import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
+import type { Principal } from '../../../sidecar/src/booking';
+import { createFrappeAdapter } from '../../../sidecar/src/erp';
+import { silentLogger } from '../../../sidecar/src/log';
+import { connectRedis } from '../../../sidecar/src/redis/connection';
+import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
+import { createTicketEngine, type TicketEngine } from '../../../sidecar/src/tickets';
+import { startEmulator, type EmulatorHandle } from '../../../tests/emulator/src';
+import { ensureRedis, type RedisForDemo } from '../lib/redis-server';
+import { defineBenchmark, percentile, type Benchmark } from './harness';
+
+/**
+ * The ticket ledger under load, without HTTP: debits decided through the engine on real Redis
+ * (one Lua script per movement), as the ledger's share of a booking paid with tickets. Workers are
+ * off: the ERP writes happen later, in the queue, and are not what is measured here.
+ */
+
+const ZONE = 'Europe/Paris';
+const PACK = 'Carnet 10 demi-journées';
+const MANAGER: Principal = { user: 'bench-manager', fullName: 'Bench', customer: null, roles: ['Creneau Manager'], isManager: true };
+
+interface Place {
+  redisServer: RedisForDemo;
+  dataDir: string;
+  redis: Redis;
+  keys: PlaceKeyspace;
+  emulator: EmulatorHandle;
+  tickets: TicketEngine;
+  customers: string[];
+  latencies: number[];
+  debits: number;
+  debited: number;
+  seconds: number;
+  runs: number;
+  next: number;
+}
+
+const day = DateTime.now().setZone(ZONE).startOf('day').plus({ days: 5 });
+const start = day.set({ hour: 9 }).toMillis();
+const end = day.set({ hour: 12, minute: 30 }).toMillis();
+
+async function openPlace(memberCount: number): Promise<Place> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'creneau-bench-tickets-'));
+  const redisServer = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', dataDir);
+  const redis = await connectRedis(redisServer.url, { name: 'creneau-bench-tickets' });
+  const placeId = `bench-tk-${randomBytes(3).toString('hex')}`;
+  const keys = placeKeyspace(placeId);
+  const emulator = await startEmulator({ addonDocTypeDirs: [addonDocTypeRoot()], randomSeed: 7 });
+  const { store } = emulator;
+  for (const field of loadAddonDefinitions().customFields) store.insert({ ...field, doctype: 'Custom Field' });
+  store.insert({ doctype: 'Item', item_code: 'COWORK', item_name: 'Coworking', item_group: 'Services', stock_uom: 'Hour', is_stock_item: 0 });
+  store.insert({
+    doctype: 'Creneau Resource',
+    resource_name: 'Coworking',
+    item: 'COWORK',
+    kind: 'Seat Pool',
+    capacity: 100,
+    slot_minutes: 30,
+    opening_hours: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'].map((weekday) => ({ weekday, from_time: '08:00:00', to_time: '20:00:00' })),
+  });
+  store.insert({ doctype: 'Item', item_code: 'CARNET-10', item_name: PACK, item_group: 'Services', stock_uom: 'Nos', is_stock_item: 0 });
+  store.insert({ doctype: 'Creneau Ticket Pack Type', pack_type_name: PACK, item: 'CARNET-10', tickets_per_pack: 10, ticket_unit: 'Half Day', validity_days: 365 });
+  const customers: string[] = [];
+  for (let i = 0; i < memberCount; i++) {
+    const name = `Membre ${String(i)}`;
+    store.insert({ doctype: 'Customer', customer_name: name, customer_type: 'Individual', customer_group: 'Individual', territory: 'France' });
+    customers.push(name);
+  }
+  const erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
+  const tickets = createTicketEngine({ place: { id: placeId, name: 'Bench', timeZone: ZONE, erp, keys }, redis, redisUrl: redisServer.url, logger: silentLogger, options: { workers: false } });
+  await tickets.start();
+  return { redisServer, dataDir, redis, keys, emulator, tickets, customers, latencies: [], debits: 0, debited: 0, seconds: 0, runs: 0, next: 0 };
+}
+
+async function closePlace(place: Place): Promise<void> {
+  await place.tickets.close();
+  await place.emulator.close();
+  let cursor = '0';
+  do {
+    const [next, keys] = await place.redis.scan(cursor, 'MATCH', `${place.keys.prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await place.redis.unlink(...keys);
+  } while (cursor !== '0');
+  await place.redis.quit();
+  await place.redisServer.stop();
+  rmSync(place.dataDir, { recursive: true, force: true });
+}
+
+async function credit(place: Place, customer: string, tickets: number): Promise<void> {
+  const result = await place.tickets.service.correct(MANAGER, customer, { packType: PACK, quantity: tickets, reason: 'bench' });
+  if (!result.ok) throw new Error(`credit refused: ${result.reasons.map((r) => r.code).join(', ')}`);
+}
+
+/** `count` debits of one half-day at once, member i % members; their times and outcomes counted. */
+async function burst(place: Place, count: number, members: readonly string[]): Promise<void> {
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const t0 = performance.now();
+      const result = await place.tickets.bookings.debitForBooking({
+        bookingId: `bk_bench${String(place.next++).padStart(12, '0')}`,
+        customer: members[i % members.length] ?? '',
+        resourceId: 'Coworking',
+        lines: [{ itemCode: 'COWORK', uom: 'Half Day', qty: 1, rate: 800, amount: 800 }],
+        start,
+        end,
+        mode: 'all_or_nothing',
+      });
+      place.latencies.push(performance.now() - t0);
+      return result;
+    }),
+  );
+  place.seconds += (performance.now() - started) / 1000;
+  place.debits += results.length;
+  place.debited += results.filter((r) => r.ok && r.status === 'debited').length;
+}
+
+const WARMUP = 3;
+
+function counted(place: Place): void {
+  if (place.runs++ === WARMUP) {
+    place.latencies.length = 0;
+    place.debits = 0;
+    place.debited = 0;
+    place.seconds = 0;
+    place.emulator.counters.reset();
+  }
+}
+
+function figures(place: Place): Record<string, string | number> {
+  const sorted = [...place.latencies].sort((a, b) => a - b);
+  return {
+    'debits/s': Math.round(place.debits / place.seconds),
+    'debit p50 ms': Number(percentile(sorted, 50).toFixed(1)),
+    'debit p99 ms': Number(percentile(sorted, 99).toFixed(1)),
+    debited: place.debited,
+    refused: place.debits - place.debited,
+    'ERP calls on the sync path': place.emulator.counters.total(),
+  };
+}
+
+export const benchmarks: Benchmark[] = [
+  defineBenchmark({
+    name: 'tickets: 200 debits at once by one member holding 10 tickets (contention on one lot)',
+    setup: () => openPlace(1),
+    run: async (place) => {
+      counted(place);
+      const member = place.customers[0] ?? '';
+      await credit(place, member, 10);
+      await burst(place, 200, [member]);
+    },
+    figures,
+    teardown: closePlace,
+    iterations: 20,
+    warmup: WARMUP,
+  }),
+  defineBenchmark({
+    name: 'tickets: 500 debits at once over 500 members (no contention)',
+    setup: async () => {
+      const place = await openPlace(500);
+      for (const customer of place.customers) await credit(place, customer, 1_000);
+      return place;
+    },
+    run: async (place) => {
+      counted(place);
+      await burst(place, 500, place.customers);
+    },
+    figures,
+    teardown: closePlace,
+    iterations: 20,
+    warmup: WARMUP,
+  }),
+  defineBenchmark({
+    name: 'tickets: one debit at a time by a member with 1,000 entries already',
+    setup: async () => {
+      const place = await openPlace(1);
+      const member = place.customers[0] ?? '';
+      await credit(place, member, 100_000);
+      for (let i = 0; i < 10; i++) await burst(place, 100, [member]);
+      return place;
+    },
+    run: async (place) => {
+      counted(place);
+      await burst(place, 1, place.customers);
+    },
+    figures,
+    teardown: closePlace,
+    iterations: 500,
+    warmup: 50,
+  }),
+];
