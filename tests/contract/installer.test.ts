@@ -141,7 +141,7 @@ describe(`erp:install against ${REMOTE ? process.env.FRAPPE_URL ?? '' : 'the emu
 
     const booking = await port.getDoc('DocType', 'Creneau Booking', { schema: DocTypeRecord });
     expect(booking).toMatchObject({ custom: 1, module: 'Creneau' });
-    expect(booking.fields.find((field) => field.fieldname === 'external_id')).toMatchObject({ fieldtype: 'Data', unique: 1, reqd: 1 });
+    expect(booking.fields.find((field) => field.fieldname === 'external_id')).toMatchObject({ fieldtype: 'Data', unique: 1, reqd: 0, read_only: 1 });
     expect(await exists('Custom Field', 'Customer-creneau_badge_id')).toBe(true);
     expect(await exists('Custom Field', 'Sales Invoice Item-creneau_booking')).toBe(true);
     expect(await exists('Role', 'Creneau Manager')).toBe(true);
