@@ -33,18 +33,27 @@ export async function ensureRedis(url: string, dataDir: string): Promise<RedisFo
       `No Redis answers at ${redactRedisUrl(url)} and redis-server is not installed: install it (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL to a running Redis.`,
     );
   }
-  mkdirSync(dataDir, { recursive: true });
+  return startRedisServer({ binary, dataDir });
+}
+
+/**
+ * A redis-server child on a free loopback port, answering PING before this resolves. With a `dataDir` it keeps an
+ * append-only file there (queued work survives a restart); without, it keeps nothing (tests that empty it at will).
+ */
+export async function startRedisServer(options: { binary?: string; dataDir?: string } = {}): Promise<RedisForDemo> {
+  const binary = options.binary ?? findOnPath('redis-server');
+  if (!binary) throw new NoRedisError('redis-server is not installed (Debian/Ubuntu: apt-get install redis-server)');
+  const persistence = options.dataDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--dir', options.dataDir];
+  if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
   const port = await freePort();
-  const child = spawn(
-    binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dataDir, '--daemonize', 'no', '--loglevel', 'warning'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const privateUrl = `redis://127.0.0.1:${port}`;
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no', '--loglevel', 'warning'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const privateUrl = `redis://127.0.0.1:${String(port)}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (child.exitCode !== null) throw new NoRedisError(`redis-server exited at start (code ${child.exitCode}); run it by hand to see why, or set REDIS_URL`);
+    if (child.exitCode !== null) throw new NoRedisError(`redis-server exited at start (code ${String(child.exitCode)}); run it by hand to see why, or set REDIS_URL`);
     try {
       const probe = await connectRedis(privateUrl, { connectTimeoutMs: 500 });
       probe.disconnect();
@@ -52,7 +61,7 @@ export async function ensureRedis(url: string, dataDir: string): Promise<RedisFo
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new NoRedisError(`redis-server started on port ${port} but does not answer after 10 s`);
+        throw new NoRedisError(`redis-server started on port ${String(port)} but does not answer after 10 s`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
@@ -7,7 +6,7 @@ import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/add
 import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Outcome, type Principal } from '../../../sidecar/src/booking';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
 import { createLogger, type Logger } from '../../../sidecar/src/log';
-import { freePort } from '../../../scripts/src/lib/redis-server';
+import { startRedisServer } from '../../../scripts/src/lib/redis-server';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
@@ -220,30 +219,7 @@ export function codes(outcome: Outcome<unknown>): string[] {
 }
 
 /** A redis-server of the test's own on a free port, for tests that empty Redis (FLUSHALL) or kill it. */
+/** A Redis of the test's own, which it may empty with FLUSHALL without touching the other tests'. */
 export async function privateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const probe = await connectRedis(url, { connectTimeoutMs: 300 });
-      probe.disconnect();
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return startRedisServer();
 }
