@@ -1,3 +1,4 @@
+import type { Job, JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
@@ -14,7 +15,7 @@ import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { localDateOf, MINUTE_MS, percentOf, quote as quoteOf, type BookingStatus, type Cents } from '../domain';
 import type { ErpPort } from '../erp';
 import type { Logger } from '../log';
-import { jobId } from '../queue/queues';
+import { jobId, PlaceQueues, QUEUE_NAMES } from '../queue/queues';
 import type { PlaceKeyspace } from '../redis/keys';
 import { feePercentOf } from '../tickets/bookings';
 import type { BookingTickets } from '../tickets/contract';
@@ -37,7 +38,6 @@ import {
   type BilledMode,
   type Line,
 } from './plan';
-import { MoneyQueue, type MoneyJob } from './queue';
 
 /**
  * One place's money flows (README.md): bookings become ERP invoices, payment requests, credit notes and payment
@@ -46,6 +46,19 @@ import { MoneyQueue, type MoneyJob } from './queue';
  * any order, and pick up where an ERP outage left it. Payments are learnt from the ERP's webhooks and, as a safety
  * net, by polling the bookings that wait for one.
  */
+
+/** A job of the place's `money` queue: each makes or looks at the ERP documents of the money flows. */
+export type MoneyJob =
+  /** Bring a booking's ERP documents in line with its state (invoice, expiry, cancellation, final bill). */
+  | { kind: 'booking'; bookingId: string }
+  /** Look whether the payment a booking waits for has been recorded in the ERP. */
+  | { kind: 'settle'; bookingId: string }
+  /** A Sales Invoice or Payment Entry changed in the ERP (webhook). */
+  | { kind: 'erp-change'; doctype: string; name: string }
+  /** The safety net: every booking waiting for a payment is looked at again. */
+  | { kind: 'poll' }
+  /** The daily look at whether a post-paid month is due. */
+  | { kind: 'post-paid-check' };
 
 export interface MoneyOptions {
   /** Attempts of each job and the first backoff delay (exponential); defaults 15 and 1 s. */
@@ -104,7 +117,7 @@ function formatMoney(cents: Cents, currency: string): string {
 
 export class PlaceMoney implements MoneyService {
   readonly docs: MoneyErp;
-  private readonly queue: MoneyQueue;
+  private readonly queues: PlaceQueues;
   private readonly now: () => number;
   private readonly logger: Logger;
   private readonly options: Required<Omit<MoneyOptions, 'lockDurationMs' | 'stalledIntervalMs'>> & Pick<MoneyOptions, 'lockDurationMs' | 'stalledIntervalMs'>;
@@ -114,7 +127,7 @@ export class PlaceMoney implements MoneyService {
     this.now = deps.now ?? Date.now;
     this.logger = deps.logger;
     this.docs = new MoneyErp(deps.place.erp, this.now);
-    this.queue = new MoneyQueue(deps.place.keys, deps.redisUrl, deps.logger);
+    this.queues = new PlaceQueues(deps.place.keys, deps.redisUrl, deps.logger);
     this.options = {
       attempts: 15,
       backoffMs: 1_000,
@@ -144,17 +157,24 @@ export class PlaceMoney implements MoneyService {
   async start(): Promise<void> {
     if (this.started || !this.options.workers) return;
     this.started = true;
-    this.queue.work((job) => this.process(job), {
+    this.queues.work(QUEUE_NAMES.money, (job: Job<MoneyJob>) => this.process(job.data), {
       concurrency: this.options.concurrency,
-      ...(this.options.lockDurationMs ? { lockDurationMs: this.options.lockDurationMs } : {}),
-      ...(this.options.stalledIntervalMs ? { stalledIntervalMs: this.options.stalledIntervalMs } : {}),
+      lockDurationMs: this.options.lockDurationMs,
+      stalledIntervalMs: this.options.stalledIntervalMs,
     });
-    await this.queue.every('money-poll', this.options.pollEveryMs, { kind: 'poll' });
-    await this.queue.cron('money-post-paid', this.options.postPaidCheckPattern, this.deps.place.timeZone, { kind: 'post-paid-check' });
+    await this.queues.every(QUEUE_NAMES.money, 'money-poll', this.options.pollEveryMs, 'poll', { kind: 'poll' } satisfies MoneyJob);
+    await this.queues.cron(QUEUE_NAMES.money, 'money-post-paid', this.options.postPaidCheckPattern, this.deps.place.timeZone, 'post-paid-check', {
+      kind: 'post-paid-check',
+    } satisfies MoneyJob);
   }
 
   close(): Promise<void> {
-    return this.queue.close();
+    return this.queues.close();
+  }
+
+  /** The job's name is its kind, so that BullMQ's own views tell the jobs apart. */
+  private enqueue(job: MoneyJob, options: JobsOptions): Promise<void> {
+    return this.queues.add(QUEUE_NAMES.money, job.kind, job, options);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -177,14 +197,14 @@ export class PlaceMoney implements MoneyService {
 
   private async onSynced(record: BookingRecord): Promise<void> {
     if (!(await this.billedMode(record))) return;
-    await this.queue.add({ kind: 'booking', bookingId: record.id }, { jobId: jobId('b', record.id, record.version), ...this.retries() });
+    await this.enqueue({ kind: 'booking', bookingId: record.id }, { jobId: jobId('b', record.id, record.version), ...this.retries() });
   }
 
   /** A document changed in the ERP (the add-on's Webhooks): payments arrive this way. */
   async notify(change: ErpChangeNotice): Promise<void> {
     if (change.doctype !== SALES_INVOICE && change.doctype !== PAYMENT_ENTRY) return;
     if (change.event === 'on_trash') return;
-    await this.queue.add(
+    await this.enqueue(
       { kind: 'erp-change', doctype: change.doctype, name: change.name },
       { jobId: jobId('e', change.doctype, change.name, change.event, change.modified ?? String(this.now())), ...this.retries() },
     );

@@ -22,9 +22,22 @@ export const QUEUE_NAMES = {
   ticketChanges: 'ticket-changes',
   /** The ticket outbox sweep, the reconciliation, the daily expiry and reminders. */
   ticketTimers: 'ticket-timers',
+  /** The money flows' ERP documents (invoices, payments, credit notes), the payment poll, the post-paid check. */
+  money: 'money',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** What tries a job again once it has used up its attempts: the log line that says it failed for good names it. */
+const TRIED_AGAIN_BY: Readonly<Record<QueueName, string>> = {
+  'erp-writes': 'the sweeper',
+  'erp-changes': 'the sweeper',
+  'booking-timers': 'the sweeper',
+  'ticket-writes': 'the sweeper',
+  'ticket-changes': 'the sweeper',
+  'ticket-timers': 'the sweeper',
+  money: 'the next booking change or the poll',
+};
 
 export interface WorkerSettings {
   concurrency: number;
@@ -37,6 +50,10 @@ export interface WorkerSettings {
 /** A job id BullMQ accepts (no ':') from any text, so that ids built from booking ids stay unique. */
 export function jobId(...parts: (string | number)[]): string {
   return parts.map((part) => encodeURIComponent(String(part))).join('-');
+}
+
+function jobTemplate(jobName: string, data: unknown): { name: string; data?: unknown; opts: JobsOptions } {
+  return { name: jobName, ...(data === undefined ? {} : { data }), opts: { removeOnComplete: true, removeOnFail: true } };
 }
 
 export class PlaceQueues {
@@ -86,15 +103,23 @@ export class PlaceQueues {
       const final = (job?.attemptsMade ?? 0) >= attempts;
       this.logger[final ? 'error' : 'warn'](
         { place: this.keys.placeId, queue: name, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error },
-        final ? 'job failed for good (the sweeper will try it again)' : 'job failed, will be retried',
+        final ? `job failed for good (${TRIED_AGAIN_BY[name]} will try it again)` : 'job failed, will be retried',
       );
     });
     this.workers.push(worker);
   }
 
   /** A repeating job (BullMQ job scheduler); upserting the same id again just updates it. */
-  async every(name: QueueName, schedulerId: string, everyMs: number, jobName: string): Promise<void> {
-    await this.queue(name).upsertJobScheduler(schedulerId, { every: everyMs }, { name: jobName, opts: { removeOnComplete: true, removeOnFail: true } });
+  async every(name: QueueName, schedulerId: string, everyMs: number, jobName: string, data?: unknown): Promise<void> {
+    await this.queue(name).upsertJobScheduler(schedulerId, { every: everyMs }, jobTemplate(jobName, data));
+  }
+
+  /**
+   * A repeating job on a cron pattern read on the wall clock of `timeZone`, so that a daily run keeps its hour
+   * across daylight-saving changes. Upserting the same id again just updates it.
+   */
+  async cron(name: QueueName, schedulerId: string, pattern: string, timeZone: string, jobName: string, data?: unknown): Promise<void> {
+    await this.queue(name).upsertJobScheduler(schedulerId, { pattern, tz: timeZone }, jobTemplate(jobName, data));
   }
 
   /**
@@ -104,8 +129,7 @@ export class PlaceQueues {
   async dailyAt(name: QueueName, schedulerId: string, clock: string, timeZone: string, jobName: string): Promise<void> {
     const match = /^(\d{2}):(\d{2})$/.exec(clock);
     if (!match) throw new RangeError(`a daily time is HH:mm, got "${clock}"`);
-    const pattern = `${String(Number(match[2]))} ${String(Number(match[1]))} * * *`;
-    await this.queue(name).upsertJobScheduler(schedulerId, { pattern, tz: timeZone }, { name: jobName, opts: { removeOnComplete: true, removeOnFail: true } });
+    await this.cron(name, schedulerId, `${String(Number(match[2]))} ${String(Number(match[1]))} * * *`, timeZone, jobName);
   }
 
   /** When a job scheduler next fires (epoch ms), for checks and the manager's view. */
