@@ -70,35 +70,19 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
       { logger: logger.child({ place: place.id }) },
     );
     const keys = placeKeyspace(place.id);
-    const tickets = createTicketEngine({
+    // What the ticket ledger, the booking engine and the money flows of a place all get.
+    const shared = {
       place: { id: place.id, name: place.name, timeZone: place.timeZone, erp, keys },
       redis,
       redisUrl: config.redis.url,
       logger,
       ...(options.now ? { now: options.now } : {}),
-      ...(options.tickets ? { options: options.tickets } : {}),
-    });
-    const engine = createBookingEngine({
-      place: { id: place.id, name: place.name, timeZone: place.timeZone, erp, keys },
-      redis,
-      redisUrl: config.redis.url,
-      logger,
-      tickets: tickets.bookings,
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.engine ? { options: options.engine } : {}),
-    });
+    };
+    const tickets = createTicketEngine({ ...shared, ...(options.tickets ? { options: options.tickets } : {}) });
+    const engine = createBookingEngine({ ...shared, tickets: tickets.bookings, ...(options.engine ? { options: options.engine } : {}) });
     // A booking paid with tickets that is cancelled, expires or is rejected gets its tickets back.
     engine.onSynced(async (record) => tickets.bookingChanged(record, (await engine.catalog.snapshot()).rules.cancellationPolicy));
-    const money = new PlaceMoney({
-      place: { id: place.id, name: place.name, timeZone: place.timeZone, erp, keys },
-      engine,
-      redis,
-      redisUrl: config.redis.url,
-      logger,
-      tickets: tickets.bookings,
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.money ? { options: options.money } : {}),
-    });
+    const money = new PlaceMoney({ ...shared, engine, tickets: tickets.bookings, ...(options.money ? { options: options.money } : {}) });
     return { id: place.id, name: place.name, timeZone: place.timeZone, currency: place.currency, erpUrl: place.erp.url, erp, keys, engine, money, tickets };
   });
 

@@ -96,10 +96,7 @@ export function createBookingEngine(deps: BookingEngineDeps): BookingEngine {
       await catalog.snapshot();
       if ((await store.currentGeneration()) === undefined) await builder.request('start');
       if (!options.workers) return;
-      const workerSettings = {
-        ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
-        ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
-      };
+      const workerSettings = { lockDurationMs: options.lockDurationMs, stalledIntervalMs: options.stalledIntervalMs };
       queues.work(QUEUE_NAMES.erpWrites, (job: Job<WriteJobData>) => sync.writeJob(job), { concurrency: options.writeConcurrency, ...workerSettings });
       queues.work(QUEUE_NAMES.erpChanges, (job: Job<ErpChangeNotice>) => sync.changeJob(job), { concurrency: options.changeConcurrency, ...workerSettings });
       queues.work(

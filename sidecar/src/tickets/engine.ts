@@ -101,10 +101,7 @@ export function createTicketEngine(deps: TicketEngineDeps): TicketEngine {
       await catalog.snapshot();
       if (!(await store.isReady())) await sync.load('start');
       if (!options.workers) return;
-      const settings = {
-        ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
-        ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
-      };
+      const settings = { lockDurationMs: options.lockDurationMs, stalledIntervalMs: options.stalledIntervalMs };
       queues.work(QUEUE_NAMES.ticketWrites, (job: Job) => writer.job(job), { concurrency: options.writeConcurrency, ...settings });
       queues.work(
         QUEUE_NAMES.ticketChanges,
