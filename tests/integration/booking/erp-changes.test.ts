@@ -140,7 +140,9 @@ describe('a booking made in the desk without an external id', () => {
       const row = await place.erp.getValue('Creneau Booking', doc.name, ['external_id']);
       return typeof row?.external_id === 'string' && row.external_id !== '' ? row.external_id : undefined;
     }, 'the sidecar to give the desk booking an id');
-    expect(await indexed(assigned)).toMatchObject({ erpName: doc.name, status: 'confirmed', start: at(day, '08:30'), end: at(day, '09:30') });
+    // The id reaches the ERP before the booking reaches the index (the index is written under the id): wait for both.
+    const booking = await eventually(() => indexed(assigned), 'the desk booking in the index under its new id');
+    expect(booking).toMatchObject({ erpName: doc.name, status: 'confirmed', start: at(day, '08:30'), end: at(day, '09:30') });
     expect(codes(await engine.service.create(alice, { resourceId: 'Salle Mars', start: at(day, '09:00'), end: at(day, '10:00'), paymentMode: 'on_site' }))).toEqual(['CAPACITY']);
   });
 });
