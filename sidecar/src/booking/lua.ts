@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua';
 
 /**
  * The index's Lua scripts. Each decision about capacity is one script, so Redis runs it whole,
@@ -19,27 +18,6 @@ import type { Redis } from 'ioredis';
  * name → id; `outbox` bookings whose latest change the ERP has not got, by when it was made;
  * `holds` unpaid bookings by the end of their hold; `conflicts` the over-capacity situations found.
  */
-
-export class LuaScript {
-  readonly sha: string;
-
-  constructor(
-    readonly name: string,
-    readonly source: string,
-  ) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  /** EVALSHA, falling back to EVAL when Redis does not know the script yet (first use, SCRIPT FLUSH). */
-  async run(redis: Redis, args: readonly (string | number)[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, 0, ...args);
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return redis.eval(this.source, 0, ...args);
-      throw error;
-    }
-  }
-}
 
 const PRELUDE = `
 local P = ARGV[1]
@@ -336,23 +314,5 @@ redis.call('SET', P .. 'idx:gen', ARGV[3])
 redis.call('SET', P .. 'idx:report', ARGV[4])
 redis.call('DEL', P .. 'idx:building')
 return 1
-`,
-);
-
-/** Deletes the lock ARGV[1] only if it still holds the caller's token ARGV[2]. */
-export const RELEASE = new LuaScript(
-  'release',
-  `
-if redis.call('GET', ARGV[1]) == ARGV[2] then return redis.call('DEL', ARGV[1]) end
-return 0
-`,
-);
-
-/** Extends a lock ARGV[1] held with token ARGV[2] to ARGV[3] ms. */
-export const EXTEND = new LuaScript(
-  'extend',
-  `
-if redis.call('GET', ARGV[1]) == ARGV[2] then return redis.call('PEXPIRE', ARGV[1], ARGV[3]) end
-return 0
 `,
 );

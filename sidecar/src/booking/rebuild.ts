@@ -1,14 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { CatalogSnapshot } from '../catalog';
 import { erpFromInstant } from '../catalog/erp-values';
 import { buildOccupancy, DAY_MS, MINUTE_MS, occupiesCapacity, type BookedInterval } from '../domain';
+import { RedisLock, waitForRelease, withLock } from '../redis/locks';
 import { UnavailableError, type ConflictView, type RebuildReport } from './contract';
 import type { EngineContext } from './context';
 import { BOOKING_DOCTYPE, BOOKING_LIST_FIELDS, bookingDocSchema, erpBookingFromDoc, recordFromErp } from './erp-doc';
-import { RedisLock } from './locks';
-import { EXTEND, RELEASE, SWAP } from './lua';
+import { SWAP } from './lua';
 import { toBookedInterval, type BookingRecord } from './record';
 import type { ErpSync } from './sync';
 
@@ -25,6 +24,8 @@ const reportSchema = z.object({ bookings: z.number(), resources: z.number(), con
 
 /** A rebuild that died leaves changes paused this long at most; a live one extends it. */
 const BUILD_TTL_MS = 30_000;
+/** How long a process waits for another one's rebuild before it gives up with a 503. */
+const OTHER_BUILD_WAIT_MS = 5 * 60_000;
 
 export class IndexBuilder {
   private running: Promise<RebuildReport> | undefined;
@@ -44,31 +45,26 @@ export class IndexBuilder {
     return this.running;
   }
 
-  private async run(source: 'start' | 'demand' | 'wipe'): Promise<RebuildReport> {
+  private run(source: 'start' | 'demand' | 'wipe'): Promise<RebuildReport> {
     const lockKey = this.ctx.key('lock', 'rebuild');
-    const lock = await RedisLock.acquire(this.ctx.redis, lockKey, 15_000, 0);
-    if (!lock) {
-      await this.waitForOther(lockKey);
-      return this.lastReport();
-    }
-    const stop = lock.keepAlive();
-    try {
-      // Another process may have rebuilt it between the decision that found it gone and this lock.
-      if (source !== 'demand' && (await this.ctx.store.currentGeneration()) !== undefined) return await this.lastReport();
-      return await this.build(source);
-    } finally {
-      stop();
-      await lock.release().catch(() => undefined);
-    }
-  }
-
-  private async waitForOther(lockKey: string): Promise<void> {
-    const deadline = Date.now() + 5 * 60_000;
-    while (Date.now() < deadline) {
-      if ((await this.ctx.redis.exists(lockKey)) === 0) return;
-      await sleep(100);
-    }
-    throw new UnavailableError('another sidecar process has been rebuilding the booking index for five minutes', 30);
+    return withLock(
+      this.ctx.redis,
+      lockKey,
+      15_000,
+      0,
+      async () => {
+        // Another process may have rebuilt it between the decision that found it gone and this lock.
+        if (source !== 'demand' && (await this.ctx.store.currentGeneration()) !== undefined) return this.lastReport();
+        return this.build(source);
+      },
+      // Another process is rebuilding: its rebuild is this one.
+      async () => {
+        if (!(await waitForRelease(this.ctx.redis, lockKey, OTHER_BUILD_WAIT_MS))) {
+          throw new UnavailableError('another sidecar process has been rebuilding the booking index for five minutes', 30);
+        }
+        return this.lastReport();
+      },
+    );
   }
 
   private async lastReport(): Promise<RebuildReport> {
@@ -83,10 +79,8 @@ export class IndexBuilder {
     const started = Date.now();
     const oldGeneration = await store.currentGeneration();
     const generation = randomBytes(6).toString('hex');
-    const buildingKey = store.buildingKey();
-    await redis.set(buildingKey, generation, 'PX', BUILD_TTL_MS);
-    const keepAlive = setInterval(() => void EXTEND.run(redis, [buildingKey, generation, BUILD_TTL_MS]).catch(() => undefined), BUILD_TTL_MS / 4);
-    keepAlive.unref();
+    const building = await RedisLock.claim(redis, store.buildingKey(), generation, BUILD_TTL_MS);
+    const stopKeepAlive = building.keepAlive();
     let swapped = false;
     try {
       const catalog = await ctx.catalog.reload();
@@ -160,9 +154,10 @@ export class IndexBuilder {
       if (oldGeneration !== undefined) void this.drop(oldGeneration);
       return report;
     } finally {
-      clearInterval(keepAlive);
+      stopKeepAlive();
+      // A swap took the flag down with it; a failed build lowers it so that changes go on.
       if (!swapped) {
-        await RELEASE.run(redis, [buildingKey, generation]).catch(() => undefined);
+        await building.release().catch(() => undefined);
         void this.drop(generation);
       }
     }

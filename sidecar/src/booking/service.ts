@@ -24,6 +24,7 @@ import {
   type Resource,
   type TransitionOptions,
 } from '../domain';
+import { withLock } from '../redis/locks';
 import type { BookingTickets } from '../tickets/contract';
 import {
   ConflictError,
@@ -49,7 +50,6 @@ import {
   type TicketsShortfall,
 } from './contract';
 import { resourceName, type EngineContext } from './context';
-import { withLock } from './locks';
 import { toBookedInterval, toDomainBooking, toView, withDomainBooking, type BookingRecord } from './record';
 import type { HoldChange } from './store';
 import type { ErpSync } from './sync';

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Instant } from '../domain';
 import type { PlaceKeyspace } from '../redis/keys';
-import { DUE, GET, LuaScript, RANGE, REMOVE, RESERVE, SYNCED, UPDATE } from './lua';
+import type { LuaScript } from '../redis/lua';
+import { DUE, GET, RANGE, REMOVE, RESERVE, SYNCED, UPDATE } from './lua';
 import { dataOf, RECORD_FIELDS, recordFromFields, type BookingRecord } from './record';
 
 /**
@@ -67,11 +68,6 @@ export interface UpdateInput {
   fromErp?: boolean;
 }
 
-const asStrings = (reply: unknown): string[] => {
-  if (!Array.isArray(reply)) throw new Error(`unexpected answer from a booking script: ${JSON.stringify(reply)}`);
-  return reply.map((item) => (typeof item === 'string' ? item : String(item)));
-};
-
 export class BookingStore {
   private generation: string | undefined;
 
@@ -116,7 +112,7 @@ export class BookingStore {
     for (let attempt = 0; attempt < 4; attempt++) {
       const generation = this.generation ?? (await this.currentGeneration());
       if (generation === undefined) throw new IndexMissingError('the booking index is missing: it must be rebuilt from the ERP');
-      const reply = asStrings(await script.run(this.redis, [this.keys.prefix, generation, this.offset(), ...args]));
+      const reply = await script.runForList(this.redis, [this.keys.prefix, generation, this.offset(), ...args]);
       switch (reply[0]) {
         case 'STALE':
           this.generation = reply[1];
@@ -134,7 +130,7 @@ export class BookingStore {
   }
 
   private async runOn(generation: string, script: LuaScript, args: readonly (string | number)[]): Promise<string[]> {
-    const reply = asStrings(await script.run(this.redis, [this.keys.prefix, generation, this.offset(), ...args]));
+    const reply = await script.runForList(this.redis, [this.keys.prefix, generation, this.offset(), ...args]);
     if (reply[0] === 'STALE' || reply[0] === 'NOINDEX' || reply[0] === 'BUILDING') {
       throw new IndexBuildingError(`generation ${generation} is no longer being built (${reply[0]})`);
     }

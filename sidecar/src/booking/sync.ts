@@ -6,6 +6,7 @@ import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { buildOccupancy, DAY_MS, maxOccupancy, MINUTE_MS, occupiesCapacity, transition, type Resource } from '../domain';
 import { ErpDuplicateError, ErpNotFoundError, ErpValidationError, type FrappeDoc } from '../erp';
 import { jobId, QUEUE_NAMES } from '../queue/queues';
+import { withLock } from '../redis/locks';
 import type { ConflictView, ErpChangeNotice } from './contract';
 import type { EngineContext, WriteJobData } from './context';
 import {
@@ -18,7 +19,6 @@ import {
   type BookingDoc,
   type ErpBooking,
 } from './erp-doc';
-import { RedisLock } from './locks';
 import { sameBooking, toBookedInterval, toDomainBooking, withDomainBooking, type BookingRecord } from './record';
 import type { CapacityTerms, HoldChange } from './store';
 
@@ -77,15 +77,9 @@ export class ErpSync {
     const { bookingId } = job.data;
     // One write of a booking at a time, across processes: versions written out of order would
     // make the ERP go back in time.
-    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.key('lock', 'write', bookingId), 5_000, 2_000);
-    if (!lock) throw new Error(`booking ${bookingId} is being written to the ERP by another worker`);
-    const stop = lock.keepAlive();
-    try {
-      await this.write(job.data);
-    } finally {
-      stop();
-      await lock.release().catch(() => undefined);
-    }
+    await withLock(this.ctx.redis, this.ctx.key('lock', 'write', bookingId), 5_000, 2_000, () => this.write(job.data), () => {
+      throw new Error(`booking ${bookingId} is being written to the ERP by another worker`);
+    });
   }
 
   private async write(data: WriteJobData): Promise<void> {
@@ -268,15 +262,16 @@ export class ErpSync {
       return 'skipped';
     }
     const erp = mapped.booking;
-    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.key('lock', 'erpdoc', erp.erpName), 5_000, 10_000);
-    if (!lock) throw new Error(`ERP booking ${erp.erpName} is being applied by another worker`);
-    const stop = lock.keepAlive();
-    try {
-      return await this.applyLocked(erp, catalog.domainResources.get(erp.resourceId), source);
-    } finally {
-      stop();
-      await lock.release().catch(() => undefined);
-    }
+    return withLock(
+      this.ctx.redis,
+      this.ctx.key('lock', 'erpdoc', erp.erpName),
+      5_000,
+      10_000,
+      () => this.applyLocked(erp, catalog.domainResources.get(erp.resourceId), source),
+      () => {
+        throw new Error(`ERP booking ${erp.erpName} is being applied by another worker`);
+      },
+    );
   }
 
   private async applyLocked(erp: ErpBooking, resource: Resource | undefined, source: ConflictView['source']): Promise<'unchanged' | 'changed' | 'skipped'> {
@@ -428,16 +423,9 @@ export class ErpSync {
   // -------------------------------------------------------------------------------------------
   // Reconciliation: what webhooks missed
 
-  async reconcile(): Promise<ReconcileReport> {
-    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.key('lock', 'reconcile'), 30_000, 0);
-    if (!lock) return { checked: 0, changed: 0, removed: 0 };
-    const stop = lock.keepAlive();
-    try {
-      return await this.ctx.withIndex(() => this.reconcileLocked());
-    } finally {
-      stop();
-      await lock.release().catch(() => undefined);
-    }
+  reconcile(): Promise<ReconcileReport> {
+    // Another process reconciling now covers this run too.
+    return withLock(this.ctx.redis, this.ctx.key('lock', 'reconcile'), 30_000, 0, () => this.ctx.withIndex(() => this.reconcileLocked()), () => ({ checked: 0, changed: 0, removed: 0 }));
   }
 
   private async reconcileLocked(): Promise<ReconcileReport> {

@@ -9,7 +9,6 @@ import {
   type ErpChangeNotice,
   type Principal,
 } from '../booking';
-import { RedisLock } from '../booking/locks';
 import type { BookingRecord } from '../booking/record';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { localDateOf, MINUTE_MS, percentOf, quote as quoteOf, type BookingStatus, type Cents } from '../domain';
@@ -17,6 +16,7 @@ import type { ErpPort } from '../erp';
 import type { Logger } from '../log';
 import { jobId, PlaceQueues, QUEUE_NAMES } from '../queue/queues';
 import type { PlaceKeyspace } from '../redis/keys';
+import { withLock } from '../redis/locks';
 import { feePercentOf } from '../tickets/bookings';
 import type { BookingTickets } from '../tickets/contract';
 import type { BookingDocumentsView, DocumentView, MoneyService, PaymentStartView, PostPaidReport } from './contract';
@@ -234,16 +234,10 @@ export class PlaceMoney implements MoneyService {
   }
 
   /** One operation on a booking's documents at a time, across processes. */
-  private async withBooking<T>(bookingId: string, fn: () => Promise<T>, waitMs = this.options.lockWaitMs): Promise<T> {
-    const lock = await RedisLock.acquire(this.deps.redis, this.key('lock', bookingId), 15_000, waitMs);
-    if (!lock) throw new UnavailableError(`the payment documents of booking ${bookingId} are being prepared: try again in a moment`, 2);
-    const stop = lock.keepAlive();
-    try {
-      return await fn();
-    } finally {
-      stop();
-      await lock.release().catch(() => undefined);
-    }
+  private withBooking<T>(bookingId: string, fn: () => Promise<T>, waitMs = this.options.lockWaitMs): Promise<T> {
+    return withLock(this.deps.redis, this.key('lock', bookingId), 15_000, waitMs, fn, () => {
+      throw new UnavailableError(`the payment documents of booking ${bookingId} are being prepared: try again in a moment`, 2);
+    });
   }
 
   private async pending(bookingId: string, waiting: boolean): Promise<void> {
@@ -790,16 +784,10 @@ export class PlaceMoney implements MoneyService {
    * never billed again, so a second run (or one after new bookings) only adds what is missing, to the month's
    * draft while it is one.
    */
-  private async runPostPaid(month: string): Promise<PostPaidReport> {
-    const lock = await RedisLock.acquire(this.deps.redis, this.key('lock', 'post-paid', month), 30_000, 0);
-    if (!lock) throw new UnavailableError(`the post-paid invoicing of ${month} is running already`, 10);
-    const stop = lock.keepAlive();
-    try {
-      return await this.postPaidLocked(month);
-    } finally {
-      stop();
-      await lock.release().catch(() => undefined);
-    }
+  private runPostPaid(month: string): Promise<PostPaidReport> {
+    return withLock(this.deps.redis, this.key('lock', 'post-paid', month), 30_000, 0, () => this.postPaidLocked(month), () => {
+      throw new UnavailableError(`the post-paid invoicing of ${month} is running already`, 10);
+    });
   }
 
   private async postPaidLocked(month: string): Promise<PostPaidReport> {

@@ -1,7 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { EXTEND, RELEASE } from './lua';
+import { LuaScript } from './lua';
+
+/** Deletes the lock ARGV[1] only if it still holds the caller's token ARGV[2]. */
+const RELEASE = new LuaScript(
+  'release',
+  `
+if redis.call('GET', ARGV[1]) == ARGV[2] then return redis.call('DEL', ARGV[1]) end
+return 0
+`,
+);
+
+/** Extends a lock ARGV[1] held with token ARGV[2] to ARGV[3] ms. */
+const EXTEND = new LuaScript(
+  'extend',
+  `
+if redis.call('GET', ARGV[1]) == ARGV[2] then return redis.call('PEXPIRE', ARGV[1], ARGV[3]) end
+return 0
+`,
+);
 
 /**
  * A short Redis lock (SET NX PX with a random token; released only by its holder). Used where a
@@ -30,6 +48,16 @@ export class RedisLock {
     }
   }
 
+  /**
+   * Sets `key` to `token` whoever holds it: a flag that the index's and the ledger's scripts read
+   * ("a rebuild of this generation is running") rather than a lock to wait for. Kept alive and
+   * released like a lock, by its token only, so a flag taken over by a newer build is left alone.
+   */
+  static async claim(redis: Redis, key: string, token: string, ttlMs: number): Promise<RedisLock> {
+    await redis.set(key, token, 'PX', ttlMs);
+    return new RedisLock(redis, key, token, ttlMs);
+  }
+
   async release(): Promise<void> {
     await RELEASE.run(this.redis, [this.key, this.token]);
   }
@@ -50,13 +78,28 @@ export class RedisLock {
   }
 }
 
-/** Runs `fn` under the lock; `onBusy` decides what happens when the lock cannot be had in time. */
+/**
+ * Runs `fn` under the lock, kept alive while it runs; `onBusy` decides what happens when the lock
+ * cannot be had within `waitMs`. A release that fails (Redis gone) is left to the TTL: the work is done.
+ */
 export async function withLock<T>(redis: Redis, key: string, ttlMs: number, waitMs: number, fn: () => Promise<T>, onBusy: () => T | Promise<T>): Promise<T> {
   const lock = await RedisLock.acquire(redis, key, ttlMs, waitMs);
   if (!lock) return onBusy();
+  const stop = lock.keepAlive();
   try {
     return await fn();
   } finally {
-    await lock.release();
+    stop();
+    await lock.release().catch(() => undefined);
   }
+}
+
+/** Waits until nobody holds `key` (another process's long work, such as a rebuild); false if it is still held after `timeoutMs`. */
+export async function waitForRelease(redis: Redis, key: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await redis.exists(key)) === 0) return true;
+    await sleep(100);
+  }
+  return false;
 }

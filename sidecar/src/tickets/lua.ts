@@ -1,4 +1,4 @@
-import { LuaScript } from '../booking/lua';
+import { LuaScript } from '../redis/lua';
 
 /**
  * The ticket ledger's Lua scripts. Each movement of a member's tickets is one script, so Redis

@@ -49,11 +49,6 @@ export interface ReplaceInput {
 
 const entryJson = (text: string): LedgerEntry => ledgerEntrySchema.parse(JSON.parse(text));
 
-const asStrings = (reply: unknown): string[] => {
-  if (!Array.isArray(reply)) throw new Error(`unexpected answer from a ticket script: ${JSON.stringify(reply)}`);
-  return reply.map((item) => (typeof item === 'string' ? item : String(item)));
-};
-
 const pendingSchema = z.string();
 
 export class TicketStore {
@@ -86,7 +81,7 @@ export class TicketStore {
   }
 
   async read(customer: string): Promise<CustomerLedger> {
-    const reply = this.check(asStrings(await READ.run(this.redis, [this.prefix, TicketStore.customerHash(customer)])));
+    const reply = this.check(await READ.runForList(this.redis, [this.prefix, TicketStore.customerHash(customer)]));
     const version = Number(reply[1]);
     const count = Number(reply[2]);
     const entries = reply.slice(3, 3 + count).map(entryJson);
@@ -108,7 +103,7 @@ export class TicketStore {
       args.push(entry.key, opensLot(entry) ? '' : (entry.lot ?? ''), entry.quantity, JSON.stringify(entry));
     }
     args.push(note?.key ?? '', note?.value ?? '');
-    const reply = this.check(asStrings(await APPLY.run(this.redis, args)));
+    const reply = this.check(await APPLY.runForList(this.redis, args));
     switch (reply[0]) {
       case 'OK':
         return { kind: 'ok', version: Number(reply[1]) };
@@ -138,7 +133,7 @@ export class TicketStore {
     args.push(input.entries.length);
     for (const { entry, erpName } of input.entries) args.push(entry.key, erpName, JSON.stringify(entry));
     args.push(input.operations.length, ...input.operations);
-    const reply = this.check(asStrings(await REPLACE.run(this.redis, args)));
+    const reply = this.check(await REPLACE.runForList(this.redis, args));
     if (reply[0] === 'VERSION') return { kind: 'version', current: Number(reply[1]) };
     if (reply[0] !== 'OK') throw new Error(`unexpected answer from the replace script: ${reply.join(' ')}`);
     return { kind: 'ok', version: Number(reply[1]) };
@@ -146,7 +141,7 @@ export class TicketStore {
 
   /** The ERP holds `key` as `erpName`: it leaves the outbox. 'missing' when Redis no longer knows it (emptied and reloaded meanwhile). */
   async synced(customer: string, key: string, erpName: string): Promise<'ok' | 'missing'> {
-    const reply = asStrings(await SYNCED.run(this.redis, [this.prefix, key, TicketStore.customerHash(customer), erpName]));
+    const reply = await SYNCED.runForList(this.redis, [this.prefix, key, TicketStore.customerHash(customer), erpName]);
     return reply[0] === 'OK' ? 'ok' : 'missing';
   }
 

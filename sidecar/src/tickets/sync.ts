@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { UnavailableError, type ErpChangeNotice } from '../booking/contract';
-import { RedisLock } from '../booking/locks';
-import { EXTEND, RELEASE } from '../booking/lua';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { ticketLedger, type LedgerEntry } from '../domain';
 import { ErpNotFoundError } from '../erp';
 import { jobId, QUEUE_NAMES } from '../queue/queues';
+import { RedisLock, waitForRelease, withLock } from '../redis/locks';
 import type { TicketContext } from './context';
 import { BOOKING_DOCTYPE, entryFromDoc, keyOfDoc, LEDGER_DOCTYPE, LEDGER_FIELDS, ledgerDocSchema, PACK_TYPE_DOCTYPE, type LedgerDoc } from './erp-doc';
 import { operationOf } from './operations';
@@ -34,7 +32,10 @@ export interface TicketReconcileReport {
   invoicesChecked: number;
 }
 
+/** A load that died leaves movements paused this long at most; a live one extends it. */
 const LOAD_TTL_MS = 120_000;
+/** How long a process waits for another one's load before it gives up with a 503. */
+const OTHER_LOAD_WAIT_MS = 5 * 60_000;
 const bookingRow = z.looseObject({ name: z.string(), external_id: z.string().nullish() });
 const customerRow = z.looseObject({ customer: z.string(), modified: z.string().nullish() });
 const invoiceRow = z.looseObject({ name: z.string(), modified: z.string().nullish() });
@@ -156,29 +157,24 @@ export class TicketSync {
   private async runLoad(source: 'start' | 'wipe' | 'demand'): Promise<LoadReport> {
     const { redis, store } = this.ctx;
     const lockKey = store.key('lock', 'load');
-    const lock = await RedisLock.acquire(redis, lockKey, 60_000, 0);
-    if (!lock) {
-      await this.waitForOther(lockKey);
-      return { customers: 0, entries: 0, skipped: 0, tookMs: 0 };
-    }
-    const keepAlive = setInterval(() => void lock.extend().catch(() => undefined), 15_000);
-    keepAlive.unref();
-    try {
-      if (source !== 'demand' && (await store.isReady())) return { customers: 0, entries: 0, skipped: 0, tookMs: 0 };
-      return source === 'demand' && (await store.isReady()) ? await this.reloadEveryone() : await this.loadEverything(source);
-    } finally {
-      clearInterval(keepAlive);
-      await lock.release().catch(() => undefined);
-    }
-  }
-
-  private async waitForOther(lockKey: string): Promise<void> {
-    const deadline = Date.now() + 5 * 60_000;
-    while (Date.now() < deadline) {
-      if ((await this.ctx.redis.exists(lockKey)) === 0) return;
-      await sleep(100);
-    }
-    throw new UnavailableError('another sidecar process has been loading the ticket ledger for five minutes', 30);
+    const nothing: LoadReport = { customers: 0, entries: 0, skipped: 0, tookMs: 0 };
+    return withLock(
+      redis,
+      lockKey,
+      60_000,
+      0,
+      async () => {
+        if (source !== 'demand' && (await store.isReady())) return nothing;
+        return source === 'demand' && (await store.isReady()) ? this.reloadEveryone() : this.loadEverything(source);
+      },
+      // Another process is loading it: its load is this one.
+      async () => {
+        if (!(await waitForRelease(redis, lockKey, OTHER_LOAD_WAIT_MS))) {
+          throw new UnavailableError('another sidecar process has been loading the ticket ledger for five minutes', 30);
+        }
+        return nothing;
+      },
+    );
   }
 
   /** Redis has no ledger: every movement waits (BUILDING) while it is loaded, then it is marked ready. */
@@ -186,10 +182,8 @@ export class TicketSync {
     const { redis, store } = this.ctx;
     const started = Date.now();
     const generation = randomBytes(6).toString('hex');
-    const buildingKey = store.buildingKey();
-    await redis.set(buildingKey, generation, 'PX', LOAD_TTL_MS);
-    const keepAlive = setInterval(() => void EXTEND.run(redis, [buildingKey, generation, LOAD_TTL_MS]).catch(() => undefined), LOAD_TTL_MS / 4);
-    keepAlive.unref();
+    const building = await RedisLock.claim(redis, store.buildingKey(), generation, LOAD_TTL_MS);
+    const stopKeepAlive = building.keepAlive();
     try {
       const docs = await this.submittedEntries();
       const { entries, skipped } = await this.mapDocs(docs);
@@ -212,8 +206,8 @@ export class TicketSync {
       for (const customer of byCustomer.keys()) await this.ctx.enqueueBalance(customer, 0).catch(() => undefined);
       return report;
     } finally {
-      clearInterval(keepAlive);
-      await RELEASE.run(redis, [buildingKey, generation]).catch(() => undefined);
+      stopKeepAlive();
+      await building.release().catch(() => undefined);
     }
   }
 
@@ -280,14 +274,13 @@ export class TicketSync {
   // -------------------------------------------------------------------------------------------
   // Reconciliation: what webhooks missed
 
-  async reconcile(): Promise<TicketReconcileReport> {
-    const lock = await RedisLock.acquire(this.ctx.redis, this.ctx.store.key('lock', 'reconcile'), 10 * 60_000, 0);
-    if (!lock) return { customersChecked: 0, customersReloaded: 0, invoicesChecked: 0 };
-    try {
-      return await this.reconcileLocked();
-    } finally {
-      await lock.release().catch(() => undefined);
-    }
+  reconcile(): Promise<TicketReconcileReport> {
+    // Another process reconciling now covers this run too.
+    return withLock(this.ctx.redis, this.ctx.store.key('lock', 'reconcile'), 10 * 60_000, 0, () => this.reconcileLocked(), () => ({
+      customersChecked: 0,
+      customersReloaded: 0,
+      invoicesChecked: 0,
+    }));
   }
 
   private async reconcileLocked(): Promise<TicketReconcileReport> {

@@ -6,7 +6,7 @@ import { erpFromInstant } from '../catalog/erp-values';
 import { balance, ledgerEntrySchema, type ExpiryReminder, type LedgerEntry } from '../domain';
 import { ErpDuplicateError, ErpUnavailableError, ErpValidationError, ErpNotFoundError, type DocValues, type ErpPort } from '../erp';
 import type { Logger } from '../log';
-import { RedisLock } from '../booking/locks';
+import { withLock } from '../redis/locks';
 import type { EntryJobData, TicketContext } from './context';
 import { BALANCE_DOCTYPE, BOOKING_DOCTYPE, docValuesOf, erpKey, LEDGER_DOCTYPE } from './erp-doc';
 import { reminderText } from './reminders';
@@ -180,32 +180,33 @@ export class TicketWriter {
     const { store } = this.ctx;
     // One writer per member at a time, reading the ledger inside the lock: a job for an older
     // version finishing after a newer one would otherwise leave older figures in the ERP.
-    const lock = await RedisLock.acquire(this.ctx.redis, store.key('lock', 'balance', TicketStore.customerHash(customer)), 60_000, 5_000);
-    if (!lock) throw new NotYetError(`the balance row of ${customer} is being written by another worker`);
-    try {
-      const ledger = await this.ctx.withLedger(() => store.read(customer), 60_000);
-      if ((await store.balanceWritten(customer)) >= ledger.version) return;
-      const catalog = await this.ctx.catalog.snapshot();
-      const figures = balance(ledger.entries, this.ctx.today(), catalog.packTypes);
-      const updatedAt = erpFromInstant(this.ctx.now(), this.ctx.place.timeZone);
-      for (const pack of figures.packs) {
-        const first = pack.byExpiry[0];
-        const values: DocValues = {
-          customer,
-          pack_type: pack.packType,
-          ...(pack.unit ? { ticket_unit: toSelectOption(pack.unit) } : {}),
-          tickets: pack.tickets,
-          next_expiry: first?.expiresOn ?? null,
-          tickets_at_next_expiry: first?.expiresOn ? first.tickets : 0,
-          awaiting_expiry: pack.awaitingExpiry,
-          updated_at: updatedAt,
-        };
-        await this.upsertBalance(`balance:${customer}:${pack.packType}`, values);
-      }
-      await store.setBalanceWritten(customer, ledger.version);
-    } finally {
-      await lock.release().catch(() => undefined);
+    await withLock(this.ctx.redis, store.key('lock', 'balance', TicketStore.customerHash(customer)), 60_000, 5_000, () => this.writeBalance(customer), () => {
+      throw new NotYetError(`the balance row of ${customer} is being written by another worker`);
+    });
+  }
+
+  private async writeBalance(customer: string): Promise<void> {
+    const { store } = this.ctx;
+    const ledger = await this.ctx.withLedger(() => store.read(customer), 60_000);
+    if ((await store.balanceWritten(customer)) >= ledger.version) return;
+    const catalog = await this.ctx.catalog.snapshot();
+    const figures = balance(ledger.entries, this.ctx.today(), catalog.packTypes);
+    const updatedAt = erpFromInstant(this.ctx.now(), this.ctx.place.timeZone);
+    for (const pack of figures.packs) {
+      const first = pack.byExpiry[0];
+      const values: DocValues = {
+        customer,
+        pack_type: pack.packType,
+        ...(pack.unit ? { ticket_unit: toSelectOption(pack.unit) } : {}),
+        tickets: pack.tickets,
+        next_expiry: first?.expiresOn ?? null,
+        tickets_at_next_expiry: first?.expiresOn ? first.tickets : 0,
+        awaiting_expiry: pack.awaitingExpiry,
+        updated_at: updatedAt,
+      };
+      await this.upsertBalance(`balance:${customer}:${pack.packType}`, values);
     }
+    await store.setBalanceWritten(customer, ledger.version);
   }
 
   private async upsertBalance(externalId: string, values: DocValues): Promise<void> {
