@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../scripts/src/lib/redis-server';
+import { eventually } from '../support/eventually';
 
 const root = resolve(__dirname, '../..');
 
@@ -14,16 +15,6 @@ function groupMembers(pgid: number): string[] {
     .map((line) => line.trim().split(/\s+/))
     .filter((cols) => Number(cols[1]) === pgid)
     .map((cols) => cols.slice(2).join(' '));
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, deadlineMs: number): Promise<T | undefined> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return undefined;
 }
 
 describe('npm start (the demo)', () => {
@@ -44,11 +35,17 @@ describe('npm start (the demo)', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const pgid = child.pid ?? 0;
     try {
-      const health = await waitFor(async () => {
-        const res = await fetch(`http://127.0.0.1:${String(port)}/health`);
-        return res.status === 200 ? ((await res.json()) as { status: string; redis: { ok: boolean }; places: { erp: { ok: boolean } }[] }) : undefined;
-      }, 60_000);
-      if (!health) throw new Error(`no healthy answer within 60 s; the demo printed:\n${output}`);
+      const health = await eventually(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${String(port)}/health`);
+          return res.status === 200 ? ((await res.json()) as { status: string; redis: { ok: boolean }; places: { erp: { ok: boolean } }[] }) : undefined;
+        },
+        'a healthy answer from the demo',
+        60_000,
+        250,
+      ).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}; the demo printed:\n${output}`);
+      });
       expect(health).toMatchObject({ status: 'ok', redis: { ok: true } });
       expect(health.places[0]?.erp.ok).toBe(true);
       expect(output).toContain('started a private redis-server');
@@ -56,7 +53,7 @@ describe('npm start (the demo)', () => {
       expect(groupMembers(pgid).some((args) => args.includes('redis-server'))).toBe(true);
 
       process.kill(-pgid, 'SIGINT');
-      const gone = await waitFor(() => Promise.resolve(groupMembers(pgid).length === 0 ? true : undefined), 15_000);
+      const gone = await eventually(() => (groupMembers(pgid).length === 0 ? true : undefined), 'every process of the demo to end', 15_000, 250).catch(() => false);
       expect({ gone, left: groupMembers(pgid) }).toEqual({ gone: true, left: [] });
     } finally {
       if (groupMembers(pgid).length > 0) process.kill(-pgid, 'SIGKILL');

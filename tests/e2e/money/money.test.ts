@@ -14,6 +14,7 @@ import { startSidecar, type SidecarHandle } from '../../../sidecar/src/main';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
 import { signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
+import { eventually } from '../../support/eventually';
 
 /**
  * The money flows end to end, as people use them: the sidecar started by main.ts on the demo tiers-lieu (the ERP
@@ -152,20 +153,10 @@ function ok<T>(response: ApiResponse, status = 200): T {
   return response.body as T;
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, limitMs = 30_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
-
 const booking = async (client: ApiClient, id: string): Promise<Booking> => ok<Booking>(await client.get(`/bookings/${id}`));
 const documents = async (client: ApiClient, id: string): Promise<Documents> => ok<Documents>(await client.get(`/bookings/${id}/invoices`));
 const inStatus = (client: ApiClient, id: string, status: string): Promise<Booking> =>
-  until(async () => {
+  eventually(async () => {
     const b = await booking(client, id);
     return b.status === status ? b : undefined;
   }, `booking ${id} ${status}`);
@@ -189,7 +180,7 @@ it('prepaid and paid: the quote, the draft invoice line for line, the checkout, 
   const made = ok<Booking>(await leo.post('/bookings', request), 201);
   expect([made.status, made.paymentMode, lines(made.quote?.lines ?? [])]).toEqual(['awaiting_payment', 'online', lines(quote.lines)]);
 
-  const draft = await until(async () => (await documents(leo, made.id)).documents[0], 'the draft invoice');
+  const draft = await eventually(async () => (await documents(leo, made.id)).documents[0], 'the draft invoice');
   expect([draft.docstatus, lines(draft.rows), draft.lines.cents]).toEqual([0, lines(quote.lines), quote.total.cents]);
 
   const start = ok<PaymentStart>(await leo.post(`/bookings/${made.id}/payment`));
@@ -210,12 +201,12 @@ it('prepaid and expired: the checkout is withdrawn with the hold, the invoice ca
   const leo = await signedIn(sidecar.url, placeId, member(1));
   const day = weekdayAhead(8);
   const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: iso(day, '14:00'), end: iso(day, '15:00') }), 201);
-  const start = await until(async () => {
+  const start = await eventually(async () => {
     const response = await leo.post(`/bookings/${made.id}/payment`);
     return response.status === 200 ? (response.body as PaymentStart) : undefined;
   }, 'the payment to start');
   await inStatus(leo, made.id, 'expired');
-  const cancelled = await until(async () => {
+  const cancelled = await eventually(async () => {
     const docs = await documents(leo, made.id);
     return docs.documents[0]?.docstatus === 2 ? docs : undefined;
   }, 'the invoice cancelled');
@@ -238,7 +229,7 @@ it('a cancellation at each step of the policy: the credit note is the refund sho
   for (const c of cases) {
     shiftMs = 0;
     const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: iso(day, c.from), end: paris(day, c.from).plus({ hours: 1 }).toISO() }), 201);
-    const start = await until(async () => {
+    const start = await eventually(async () => {
       const response = await leo.post(`/bookings/${made.id}/payment`);
       return response.status === 200 ? (response.body as PaymentStart) : undefined;
     }, 'the payment to start');
@@ -249,7 +240,7 @@ it('a cancellation at each step of the policy: the credit note is the refund sho
     const total = made.quote?.total.cents ?? 0;
     expect([preview.fee.cents, preview.refund.cents]).toEqual([total * (1 - c.refundShare), total * c.refundShare]);
     ok(await leo.post(`/bookings/${made.id}/cancel`, { expectedFee: preview.fee.cents }));
-    const settled = await until(async () => {
+    const settled = await eventually(async () => {
       const docs = await documents(leo, made.id);
       const credited = docs.documents.some((d) => d.kind === 'credit_note');
       return c.refundShare === 0 || credited ? docs : undefined;
@@ -270,9 +261,9 @@ it('machine approved → deposit → use → final invoice for the time used, th
   const day = weekdayAhead(4);
   const made = ok<Booking>(await camille.post('/bookings', { resourceId: 'Découpe laser', start: iso(day, '10:00'), end: iso(day, '12:00') }), 201);
   expect([made.status, made.paymentMode, made.quote?.deposit.cents]).toEqual(['pending_approval', 'deposit', 1800]);
-  await until(async () => ((await booking(camille, made.id)).erpName ? true : undefined), 'the booking in the ERP');
+  await eventually(async () => ((await booking(camille, made.id)).erpName ? true : undefined), 'the booking in the ERP');
   ok(await manager.post(`/manager/bookings/${made.id}/approve`));
-  const deposit = await until(async () => {
+  const deposit = await eventually(async () => {
     const response = await camille.post(`/bookings/${made.id}/payment`);
     return response.status === 200 ? (response.body as PaymentStart) : undefined;
   }, 'the deposit request');
@@ -285,7 +276,7 @@ it('machine approved → deposit → use → final invoice for the time used, th
   ok(await manager.post(`/manager/bookings/${made.id}/check-in`));
   shiftMs = paris(day, '10:50').toMillis() - Date.now();
   ok(await manager.post(`/manager/bookings/${made.id}/check-out`));
-  const final = await until(async () => {
+  const final = await eventually(async () => {
     const docs = await documents(camille, made.id);
     return docs.documents.some((d) => d.kind === 'credit_note') ? docs : undefined;
   }, 'the final credit note');
@@ -295,7 +286,7 @@ it('machine approved → deposit → use → final invoice for the time used, th
   const rest = ok<PaymentStart>(await camille.post(`/bookings/${made.id}/payment`));
   expect(rest.amount.cents).toBe(1440);
   await payOnCheckout(rest.paymentUrl ?? '');
-  const paid = await until(async () => {
+  const paid = await eventually(async () => {
     const docs = await documents(camille, made.id);
     return docs.toPay.cents === 0 ? docs : undefined;
   }, 'the rest paid');
@@ -313,7 +304,7 @@ it('a post-paid month: confirmed at once, one draft invoice the month after, for
   shiftMs = paris(date, '06:00').toMillis() - Date.now();
   const made = ok<Booking>(await atelier.post('/bookings', { resourceId: 'Salle La Verrière', start: iso(date, '09:00'), end: iso(date, '11:00') }), 201);
   expect([made.status, made.paymentMode]).toEqual(['confirmed', 'post_paid']);
-  await until(async () => ((await booking(atelier, made.id)).erpName ? true : undefined), 'the booking in the ERP');
+  await eventually(async () => ((await booking(atelier, made.id)).erpName ? true : undefined), 'the booking in the ERP');
   expect((await documents(atelier, made.id)).documents).toEqual([]);
   shiftMs = paris(date, '09:00').toMillis() - Date.now();
   ok(await manager.post(`/manager/bookings/${made.id}/check-in`));
@@ -321,7 +312,7 @@ it('a post-paid month: confirmed at once, one draft invoice the month after, for
   ok(await manager.post(`/manager/bookings/${made.id}/check-out`));
 
   shiftMs = month.plus({ months: 1, hours: 7 }).toMillis() - Date.now();
-  const report = await until(async () => {
+  const report = await eventually(async () => {
     const response = await manager.post('/manager/post-paid-invoicing', { month: month.toFormat('yyyy-MM') });
     const body = response.body as { invoices: { customer: string; invoice: string }[] };
     return response.status === 200 && body.invoices.length > 0 ? body : undefined;
@@ -337,7 +328,7 @@ it('the ERP down when the member pays: a clear 503 to retry, then the checkout',
   const leo = await signedIn(sidecar.url, placeId, member(1));
   const day = weekdayAhead(22);
   const made = ok<Booking>(await leo.post('/bookings', { resourceId: 'Salle La Verrière', start: iso(day, '14:00'), end: iso(day, '15:00') }), 201);
-  await until(async () => ((await documents(leo, made.id)).documents.length > 0 ? true : undefined), 'the draft invoice');
+  await eventually(async () => ((await documents(leo, made.id)).documents.length > 0 ? true : undefined), 'the draft invoice');
   const down = emulator.faults.add({ match: { path: '/api/' }, action: { kind: 'status', status: 503 } });
   const refused = await leo.post(`/bookings/${made.id}/payment`);
   expect([refused.status, refused.headers.get('retry-after'), (refused.body as { error: { code: string; message: string } }).error.code]).toEqual([503, '10', 'ERP_UNAVAILABLE']);

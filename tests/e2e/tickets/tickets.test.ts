@@ -18,6 +18,7 @@ import { placeKeyspace } from '../../../sidecar/src/redis/keys';
 import { TicketStore } from '../../../sidecar/src/tickets/store';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
 import { errorOf, signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
+import { eventually } from '../../support/eventually';
 
 /**
  * Ticket packs end to end, as people use them: the sidecar started by main.ts on the demo tiers-lieu
@@ -34,6 +35,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PARIS = 'Europe/Paris';
 const PACK = 'Carnet 10 demi-journées coworking';
 const PACK_ITEM = 'CARNET-COWORKING-10DJ';
+/** How long the background work (webhooks, ERP writes, 200 bookings at once) is waited for before a test gives up. */
+const WAIT_MS = 60_000;
 
 let emulator: EmulatorHandle;
 let erp: ErpPort;
@@ -123,16 +126,6 @@ function ok<T>(response: ApiResponse, status = 200): T {
   return response.body as T;
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, limitMs = 60_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-}
-
 /** The n-th working day at least `from` days ahead (the coworking space is open on weekdays, closed on public holidays). */
 function weekday(from: number, n = 0): string {
   let day = DateTime.now().setZone(PARIS).startOf('day').plus({ days: from });
@@ -169,10 +162,10 @@ const bookHalfDay = (client: ApiClient, date: string, extra: Record<string, unkn
 describe('ticket packs over HTTP on the demo place', () => {
   it('a pack paid in the ERP is credited: 10 half-days, valid a year', async () => {
     await sellPack(account(0).customer);
-    const balance = await until(async () => {
+    const balance = await eventually(async () => {
       const view = ok<Balance>(await camille.get('/tickets'));
       return view.packs.length > 0 ? view : undefined;
-    }, 'the pack to be credited');
+    }, 'the pack to be credited', WAIT_MS);
     expect(balance.packs.map((p) => [p.packType, p.tickets])).toEqual([[PACK, 10]]);
   });
 
@@ -183,8 +176,8 @@ describe('ticket packs over HTTP on the demo place', () => {
     const history = ok<{ entries: { type: string; quantity: number; booking: string | null }[] }>(await camille.get('/tickets/history'));
     expect(history.entries[0]).toMatchObject({ type: 'debit', quantity: -1, booking: booking.id });
     // The ERP records the debit, linked to the booking, once the booking is there.
-    const erpName = await until(async () => ok<Booking>(await camille.get(`/bookings/${booking.id}`)).erpName ?? undefined, 'the booking in the ERP');
-    await until(() => Promise.resolve(emulator.store.list('Creneau Ticket Ledger Entry', (d) => d.booking === erpName && d.docstatus === 1).length === 1 ? true : undefined), 'the debit in the ERP');
+    const erpName = await eventually(async () => ok<Booking>(await camille.get(`/bookings/${booking.id}`)).erpName ?? undefined, 'the booking in the ERP', WAIT_MS);
+    await eventually(() => (emulator.store.list('Creneau Ticket Ledger Entry', (d) => d.booking === erpName && d.docstatus === 1).length === 1 ? true : undefined), 'the debit in the ERP', WAIT_MS);
   });
 
   it('all or nothing: a day the half-day tickets cannot pay is refused with the balance, nothing taken', async () => {
@@ -203,15 +196,15 @@ describe('ticket packs over HTTP on the demo place', () => {
     );
     expect(booking.status).toBe('awaiting_payment');
     expect(await tickets(camille)).toBe(8);
-    const start = await until(async () => {
+    const start = await eventually(async () => {
       const response = await camille.post(`/bookings/${booking.id}/payment`);
       return response.status === 200 ? (response.body as { next: string; paymentUrl: string; amount: { cents: number }; invoice: { rows: { uom: string; qty: number }[] } }) : undefined;
-    }, 'the invoice of the rest');
+    }, 'the invoice of the rest', WAIT_MS);
     // Only the hour the tickets did not pay is billed: the member price of an hour.
     expect(start.invoice.rows.map((row) => [row.uom, row.qty])).toEqual([['Hour', 1]]);
     expect(start.next).toBe('redirect');
     expect(emulator.gateway.pay(start.paymentUrl.split('/').pop() ?? '')).toMatchObject({ status: 'Completed' });
-    await until(async () => (ok<Booking>(await camille.get(`/bookings/${booking.id}`)).status === 'confirmed' ? true : undefined), 'the booking confirmed');
+    await eventually(async () => (ok<Booking>(await camille.get(`/bookings/${booking.id}`)).status === 'confirmed' ? true : undefined), 'the booking confirmed', WAIT_MS);
   });
 
   it('a cancellation 48 h ahead gives the ticket back to its lot', async () => {
@@ -219,7 +212,7 @@ describe('ticket packs over HTTP on the demo place', () => {
     expect(await tickets(camille)).toBe(7);
     const preview = ok<{ fee: { cents: number } }>(await camille.get(`/bookings/${booking.id}/cancellation`));
     ok(await camille.post(`/bookings/${booking.id}/cancel`, { expectedFee: preview.fee.cents }));
-    await until(async () => ((await tickets(camille)) === 8 ? true : undefined), 'the ticket back');
+    await eventually(async () => ((await tickets(camille)) === 8 ? true : undefined), 'the ticket back', WAIT_MS);
   });
 
   it('managers see a customer’s tickets, correct them, and check a member in without a booking', async () => {

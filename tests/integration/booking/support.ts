@@ -11,6 +11,8 @@ import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
 
+export { eventually } from '../../support/eventually';
+
 /**
  * A place for the booking engine's integration tests: the ERP emulator with the add-on's DocTypes
  * loaded as if installed, seeded with resources, prices, members and settings; real Redis under a
@@ -184,17 +186,6 @@ export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
     },
   };
   return place;
-}
-
-/** Waits for a condition the background workers bring about (ERP writes, webhooks); fails with `what` if it never comes. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, limitMs = 30_000): Promise<T> {
-  const until = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Every accepted booking id is in the ERP exactly once, and nothing else of ours is. */

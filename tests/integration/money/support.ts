@@ -19,6 +19,9 @@ import { PlaceMoney, type MoneyOptions } from '../../../sidecar/src/money';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
+import { eventually } from '../../support/eventually';
+
+export { eventually };
 
 /**
  * A place for the money flows' tests: the ERP emulator with the add-on installed by the real installer (so that its
@@ -265,22 +268,6 @@ function seed(emulator: EmulatorHandle, placeId: string, setup: MoneySetup): voi
   }
   if (!store.get('Role', 'Creneau Manager')) store.insert({ doctype: 'Role', role_name: 'Creneau Manager', desk_access: 1 });
   store.update('User', userOf(placeId, 'manon'), { roles: [{ role: 'Creneau Manager' }] });
-}
-
-/** Waits for what the background jobs bring about; fails with `what` if it never comes. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, limitMs = 30_000): Promise<T> {
-  const until = Date.now() + limitMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 export function accepted<T>(outcome: Outcome<T>): T {

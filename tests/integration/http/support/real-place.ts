@@ -20,6 +20,8 @@ import { connectRedis } from '../../../../sidecar/src/redis/connection';
 import { placeKeyspace } from '../../../../sidecar/src/redis/keys';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/src';
 
+export { eventually } from '../../../support/eventually';
+
 /**
  * The API on the real booking engine: the ERP emulator with the add-on installed by the real installer and the
  * demo tiers-lieu seeded through the ERP client (members are Customers with a portal User), real Redis, BullMQ
@@ -147,15 +149,4 @@ export function parisTime(date: string, time: string): string {
   const text = DateTime.fromISO(`${date}T${time}`, { zone: 'Europe/Paris' }).toISO({ suppressMilliseconds: true });
   if (text === null) throw new Error(`not a time: ${date} ${time}`);
   return text;
-}
-
-/** Polls until `probe` returns a value (the ERP writes and webhooks run in the background). */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, limitMs = 20_000): Promise<T> {
-  const until = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
