@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { freePort } from '../../../scripts/src/lib/redis-server';
 import { DEMO_MANAGER, DEMO_PASSWORD } from '../../../scripts/src/seed/demo-data';
@@ -15,7 +14,8 @@ import { occupancySchema, resourcesResponse } from '../../../sidecar/src/http/sc
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
 import { ApiClient, errorOf, signedIn, type ApiResponse } from '../../integration/http/support/client';
-import { eventually, parisTime, weekdayAhead } from '../../integration/http/support/real-place';
+import { eventually } from '../../support/eventually';
+import { at, parisTime, weekdayAhead } from '../../support/time';
 
 /**
  * Done-when of the bookings issue, through the HTTP API: 500 members book the same 20-seat day (5 seats kept for
@@ -64,13 +64,6 @@ function startApiProcess(settings: Record<string, unknown>): Promise<Proc> {
       reject(new Error(`API process exited (${String(code)}):\n${output.join('')}`));
     });
   });
-}
-
-/** The weekday after a "YYYY-MM-DD" weekday. */
-function nextWeekday(day: string): string {
-  let next = DateTime.fromISO(day, { zone: 'Europe/Paris' }).plus({ days: 1 });
-  while (next.weekday > 5) next = next.plus({ days: 1 });
-  return next.toISODate() ?? '';
 }
 
 /** Runs `fn` over `items` with at most `width` at a time. */
@@ -206,7 +199,8 @@ describe('no oversell through the API', () => {
     const clients = await clientsOfAllMembers();
     const { resources } = resourcesResponse.parse((await clients[0]?.get('/resources'))?.body);
     const pool = resources.find((r) => r.kind === 'seat_pool' && r.capacity === 20);
-    const day = nextWeekday(weekdayAhead(3));
+    // The weekday after the first test's: a day nobody has booked yet.
+    const day = weekdayAhead(1, at(weekdayAhead(3), '12:00'));
     const request = { resourceId: pool?.id, start: parisTime(day, '08:00'), end: parisTime(day, '20:00') };
 
     let answered = 0;

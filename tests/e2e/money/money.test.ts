@@ -15,6 +15,7 @@ import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
 import { signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
 import { eventually } from '../../support/eventually';
+import { at, PARIS, parisTime, weekdayAhead } from '../../support/time';
 
 /**
  * The money flows end to end, as people use them: the sidecar started by main.ts on the demo tiers-lieu (the ERP
@@ -26,7 +27,6 @@ import { eventually } from '../../support/eventually';
 jest.setTimeout(120_000);
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PARIS = 'Europe/Paris';
 
 interface Money {
   cents: number;
@@ -137,15 +137,6 @@ afterEach(() => {
   emulator.faults.clear();
 });
 
-function weekdayAhead(days: number): string {
-  let day = DateTime.now().setZone(PARIS).startOf('day').plus({ days });
-  while (day.weekday > 5) day = day.plus({ days: 1 });
-  return day.toISODate() ?? '';
-}
-
-const paris = (date: string, time: string): DateTime => DateTime.fromISO(`${date}T${time}`, { zone: PARIS });
-const iso = (date: string, time: string): string => paris(date, time).toISO({ suppressMilliseconds: true }) ?? '';
-
 /** The body of an answer with the status expected; the caller names its shape (the API's schemas checked it). */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 function ok<T>(response: ApiResponse, status = 200): T {
@@ -175,7 +166,7 @@ const lines = (rows: QuoteLine[]) => rows.map((r) => [r.itemCode, r.uom, r.qty, 
 it('prepaid and paid: the quote, the draft invoice line for line, the checkout, the booking confirmed by webhook', async () => {
   const leo = await signedIn(sidecar.url, placeId, member(1));
   const day = weekdayAhead(8);
-  const request = { resourceId: "Salle L'Atelier", start: iso(day, '10:00'), end: iso(day, '12:00') };
+  const request = { resourceId: "Salle L'Atelier", start: parisTime(day, '10:00'), end: parisTime(day, '12:00') };
   const quote = ok<{ lines: QuoteLine[]; total: Money }>(await leo.post('/quotes', request));
   const made = ok<Booking>(await leo.post('/bookings', request), 201);
   expect([made.status, made.paymentMode, lines(made.quote?.lines ?? [])]).toEqual(['awaiting_payment', 'online', lines(quote.lines)]);
@@ -200,7 +191,7 @@ it('prepaid and paid: the quote, the draft invoice line for line, the checkout, 
 it('prepaid and expired: the checkout is withdrawn with the hold, the invoice cancelled, and paying refused', async () => {
   const leo = await signedIn(sidecar.url, placeId, member(1));
   const day = weekdayAhead(8);
-  const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: iso(day, '14:00'), end: iso(day, '15:00') }), 201);
+  const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: parisTime(day, '14:00'), end: parisTime(day, '15:00') }), 201);
   const start = await eventually(async () => {
     const response = await leo.post(`/bookings/${made.id}/payment`);
     return response.status === 200 ? (response.body as PaymentStart) : undefined;
@@ -222,20 +213,20 @@ it('a cancellation at each step of the policy: the credit note is the refund sho
   const manager = await signedIn(sidecar.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
   const day = weekdayAhead(15);
   const cases = [
-    { from: '09:00', hoursBefore: 72, refundShare: 1 },
-    { from: '11:00', hoursBefore: 36, refundShare: 0.5 },
-    { from: '15:00', hoursBefore: 5, refundShare: 0 },
+    { from: '09:00', to: '10:00', hoursBefore: 72, refundShare: 1 },
+    { from: '11:00', to: '12:00', hoursBefore: 36, refundShare: 0.5 },
+    { from: '15:00', to: '16:00', hoursBefore: 5, refundShare: 0 },
   ];
   for (const c of cases) {
     shiftMs = 0;
-    const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: iso(day, c.from), end: paris(day, c.from).plus({ hours: 1 }).toISO() }), 201);
+    const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: parisTime(day, c.from), end: parisTime(day, c.to) }), 201);
     const start = await eventually(async () => {
       const response = await leo.post(`/bookings/${made.id}/payment`);
       return response.status === 200 ? (response.body as PaymentStart) : undefined;
     }, 'the payment to start');
     await payOnCheckout(start.paymentUrl ?? '');
     await inStatus(leo, made.id, 'confirmed');
-    shiftMs = paris(day, c.from).toMillis() - c.hoursBefore * 3_600_000 - Date.now();
+    shiftMs = at(day, c.from) - c.hoursBefore * 3_600_000 - Date.now();
     const preview = ok<{ fee: Money; refund: Money }>(await leo.get(`/bookings/${made.id}/cancellation`));
     const total = made.quote?.total.cents ?? 0;
     expect([preview.fee.cents, preview.refund.cents]).toEqual([total * (1 - c.refundShare), total * c.refundShare]);
@@ -259,7 +250,7 @@ it('machine approved → deposit → use → final invoice for the time used, th
   const camille = await signedIn(sidecar.url, placeId, member(0));
   const manager = await signedIn(sidecar.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
   const day = weekdayAhead(4);
-  const made = ok<Booking>(await camille.post('/bookings', { resourceId: 'Découpe laser', start: iso(day, '10:00'), end: iso(day, '12:00') }), 201);
+  const made = ok<Booking>(await camille.post('/bookings', { resourceId: 'Découpe laser', start: parisTime(day, '10:00'), end: parisTime(day, '12:00') }), 201);
   expect([made.status, made.paymentMode, made.quote?.deposit.cents]).toEqual(['pending_approval', 'deposit', 1800]);
   await eventually(async () => ((await booking(camille, made.id)).erpName ? true : undefined), 'the booking in the ERP');
   ok(await manager.post(`/manager/bookings/${made.id}/approve`));
@@ -272,9 +263,9 @@ it('machine approved → deposit → use → final invoice for the time used, th
   await payOnCheckout(deposit.paymentUrl ?? '');
   await inStatus(camille, made.id, 'confirmed');
 
-  shiftMs = paris(day, '10:00').toMillis() - Date.now();
+  shiftMs = at(day, '10:00') - Date.now();
   ok(await manager.post(`/manager/bookings/${made.id}/check-in`));
-  shiftMs = paris(day, '10:50').toMillis() - Date.now();
+  shiftMs = at(day, '10:50') - Date.now();
   ok(await manager.post(`/manager/bookings/${made.id}/check-out`));
   const final = await eventually(async () => {
     const docs = await documents(camille, made.id);
@@ -298,17 +289,15 @@ it('a post-paid month: confirmed at once, one draft invoice the month after, for
   const atelier = await signedIn(sidecar.url, placeId, member(2));
   const manager = await signedIn(sidecar.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
   const month = DateTime.now().setZone(PARIS).startOf('month').plus({ months: 1 });
-  let day = month.plus({ days: 6 });
-  while (day.weekday > 5) day = day.plus({ days: 1 });
-  const date = day.toISODate() ?? '';
-  shiftMs = paris(date, '06:00').toMillis() - Date.now();
-  const made = ok<Booking>(await atelier.post('/bookings', { resourceId: 'Salle La Verrière', start: iso(date, '09:00'), end: iso(date, '11:00') }), 201);
+  const date = weekdayAhead(6, month.toMillis());
+  shiftMs = at(date, '06:00') - Date.now();
+  const made = ok<Booking>(await atelier.post('/bookings', { resourceId: 'Salle La Verrière', start: parisTime(date, '09:00'), end: parisTime(date, '11:00') }), 201);
   expect([made.status, made.paymentMode]).toEqual(['confirmed', 'post_paid']);
   await eventually(async () => ((await booking(atelier, made.id)).erpName ? true : undefined), 'the booking in the ERP');
   expect((await documents(atelier, made.id)).documents).toEqual([]);
-  shiftMs = paris(date, '09:00').toMillis() - Date.now();
+  shiftMs = at(date, '09:00') - Date.now();
   ok(await manager.post(`/manager/bookings/${made.id}/check-in`));
-  shiftMs = paris(date, '11:00').toMillis() - Date.now();
+  shiftMs = at(date, '11:00') - Date.now();
   ok(await manager.post(`/manager/bookings/${made.id}/check-out`));
 
   shiftMs = month.plus({ months: 1, hours: 7 }).toMillis() - Date.now();
@@ -327,7 +316,7 @@ it('a post-paid month: confirmed at once, one draft invoice the month after, for
 it('the ERP down when the member pays: a clear 503 to retry, then the checkout', async () => {
   const leo = await signedIn(sidecar.url, placeId, member(1));
   const day = weekdayAhead(22);
-  const made = ok<Booking>(await leo.post('/bookings', { resourceId: 'Salle La Verrière', start: iso(day, '14:00'), end: iso(day, '15:00') }), 201);
+  const made = ok<Booking>(await leo.post('/bookings', { resourceId: 'Salle La Verrière', start: parisTime(day, '14:00'), end: parisTime(day, '15:00') }), 201);
   await eventually(async () => ((await documents(leo, made.id)).documents.length > 0 ? true : undefined), 'the draft invoice');
   const down = emulator.faults.add({ match: { path: '/api/' }, action: { kind: 'status', status: 503 } });
   const refused = await leo.post(`/bookings/${made.id}/payment`);

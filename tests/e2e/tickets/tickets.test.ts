@@ -19,6 +19,7 @@ import { TicketStore } from '../../../sidecar/src/tickets/store';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
 import { errorOf, signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
 import { eventually } from '../../support/eventually';
+import { PARIS, parisTime } from '../../support/time';
 
 /**
  * Ticket packs end to end, as people use them: the sidecar started by main.ts on the demo tiers-lieu
@@ -32,7 +33,6 @@ import { eventually } from '../../support/eventually';
 jest.setTimeout(240_000);
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PARIS = 'Europe/Paris';
 const PACK = 'Carnet 10 demi-journées coworking';
 const PACK_ITEM = 'CARNET-COWORKING-10DJ';
 /** How long the background work (webhooks, ERP writes, 200 bookings at once) is waited for before a test gives up. */
@@ -137,7 +137,6 @@ function weekday(from: number, n = 0): string {
   }
 }
 
-const iso = (date: string, time: string): string => DateTime.fromISO(`${date}T${time}`, { zone: PARIS }).toISO({ suppressMilliseconds: true }) ?? '';
 const tickets = async (client: ApiClient): Promise<number> => ok<Balance>(await client.get('/tickets')).packs.reduce((sum, pack) => sum + pack.tickets, 0);
 
 /** A pack sold at the desk and paid: the ERP's webhooks tell the sidecar, which credits it. */
@@ -157,7 +156,7 @@ async function leaveOnly(client: ApiClient, customer: string, keep: number): Pro
 }
 
 const bookHalfDay = (client: ApiClient, date: string, extra: Record<string, unknown> = {}): Promise<ApiResponse> =>
-  client.post('/bookings', { resourceId: 'Espace coworking', start: iso(date, '09:00'), end: iso(date, '12:30'), paymentMode: 'tickets', ...extra });
+  client.post('/bookings', { resourceId: 'Espace coworking', start: parisTime(date, '09:00'), end: parisTime(date, '12:30'), paymentMode: 'tickets', ...extra });
 
 describe('ticket packs over HTTP on the demo place', () => {
   it('a pack paid in the ERP is credited: 10 half-days, valid a year', async () => {
@@ -181,7 +180,7 @@ describe('ticket packs over HTTP on the demo place', () => {
   });
 
   it('all or nothing: a day the half-day tickets cannot pay is refused with the balance, nothing taken', async () => {
-    const response = await camille.post('/bookings', { resourceId: 'Espace coworking', start: iso(weekday(4), '08:00'), end: iso(weekday(4), '20:00'), paymentMode: 'tickets' });
+    const response = await camille.post('/bookings', { resourceId: 'Espace coworking', start: parisTime(weekday(4), '08:00'), end: parisTime(weekday(4), '20:00'), paymentMode: 'tickets' });
     expect(response.status).toBe(422);
     const error = errorOf(response);
     expect(error.code).toBe('TICKETS_INSUFFICIENT');
@@ -191,7 +190,7 @@ describe('ticket packs over HTTP on the demo place', () => {
 
   it('pay_online: the tickets pay the half-day, the hour beyond it is invoiced and paid online, then the booking is confirmed', async () => {
     const booking = ok<Booking>(
-      await camille.post('/bookings', { resourceId: 'Espace coworking', start: iso(weekday(5), '09:00'), end: iso(weekday(5), '14:00'), paymentMode: 'tickets', ticketsShortfall: 'pay_online' }),
+      await camille.post('/bookings', { resourceId: 'Espace coworking', start: parisTime(weekday(5), '09:00'), end: parisTime(weekday(5), '14:00'), paymentMode: 'tickets', ticketsShortfall: 'pay_online' }),
       201,
     );
     expect(booking.status).toBe('awaiting_payment');
@@ -246,7 +245,7 @@ describe('done-when: 200 simultaneous bookings by one member holding 10 tickets'
       Array.from({ length: 200 }, (_, i) => {
         const date = weekday(10, firstDay + Math.floor(i / 20));
         const [from, to] = i % 2 === 0 ? ['09:00', '12:30'] : ['14:00', '17:30'];
-        return camille.post('/bookings', { resourceId: 'Espace coworking', start: iso(date, from), end: iso(date, to), paymentMode: 'tickets', ticketsShortfall: shortfall });
+        return camille.post('/bookings', { resourceId: 'Espace coworking', start: parisTime(date, from), end: parisTime(date, to), paymentMode: 'tickets', ticketsShortfall: shortfall });
       }),
     );
   }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import { DateTime } from 'luxon';
 import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
 import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Outcome, type Principal } from '../../../sidecar/src/booking';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
@@ -10,8 +9,10 @@ import { startRedisServer } from '../../../scripts/src/lib/redis-server';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
+import { PARIS } from '../../support/time';
 
 export { eventually } from '../../support/eventually';
+export { at, dayAhead, PARIS } from '../../support/time';
 
 /**
  * A place for the booking engine's integration tests: the ERP emulator with the add-on's DocTypes
@@ -20,7 +21,6 @@ export { eventually } from '../../support/eventually';
  */
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const PARIS = 'Europe/Paris';
 export const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 export interface ResourceSeed {
@@ -75,16 +75,6 @@ export interface TestPlace {
 
 export const userOf = (placeId: string, key: string): string => `${key}.${placeId}@example.org`;
 export const customerOf = (key: string): string => `${key[0]?.toUpperCase() ?? ''}${key.slice(1)} Membre`;
-
-/** A date `days` ahead of today in Paris, "YYYY-MM-DD". */
-export function dayAhead(days: number): string {
-  return DateTime.now().setZone(PARIS).startOf('day').plus({ days }).toISODate() ?? '';
-}
-
-/** "2026-12-05", "09:00" → the instant in Paris. */
-export function at(date: string, time: string): number {
-  return DateTime.fromISO(`${date}T${time}`, { zone: PARIS }).toMillis();
-}
 
 export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
   const placeId = `tb-${randomBytes(4).toString('hex')}`;

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { HOUR_MS } from '../../../sidecar/src/domain';
-import { accepted, at, cents, erpDocuments, eventually, inErp, PARIS, quoteRows, ROOM, rowsOf, startMoneyPlace, type MoneyPlace } from './support';
+import { accepted, at, cents, erpDocuments, eventually, inErp, PARIS, quoteRows, ROOM, rowsOf, startMoneyPlace, weekdayAhead, type MoneyPlace } from './support';
 
 /**
  * Pay after use: a post-paid customer's bookings are confirmed at once and billed nothing per booking; on the
@@ -21,11 +21,8 @@ afterAll(async () => {
 /** The month after the real one: bookings there are in the future for the ERP, and in the past once the clock moves. */
 const month = DateTime.now().setZone(PARIS).startOf('month').plus({ months: 1 });
 const monthText = month.toFormat('yyyy-MM');
-const weekday = (from: number): string => {
-  let day = month.plus({ days: from - 1 });
-  while (day.weekday > 5) day = day.plus({ days: 1 });
-  return day.toISODate() ?? '';
-};
+/** The first weekday from the `from`-th of that month. */
+const weekday = (from: number): string => weekdayAhead(from - 1, month.toMillis());
 
 it("bills a month's bookings of a post-paid customer on one draft invoice, once", async () => {
   const paul = await place.principal('paul');

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import { DateTime } from 'luxon';
 import { freePort } from '../../../scripts/src/lib/redis-server';
 import { runInstall } from '../../../sidecar/src/addon/installer';
 import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type BookingView, type Outcome, type Principal, type QuoteView } from '../../../sidecar/src/booking';
@@ -20,8 +19,10 @@ import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
 import { eventually } from '../../support/eventually';
+import { PARIS } from '../../support/time';
 
 export { eventually };
+export { at, PARIS, weekdayAhead } from '../../support/time';
 
 /**
  * A place for the money flows' tests: the ERP emulator with the add-on installed by the real installer (so that its
@@ -30,7 +31,6 @@ export { eventually };
  */
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const PARIS = 'Europe/Paris';
 const WEEK = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 export const ROOM = 'Salle Atelier';
@@ -75,17 +75,6 @@ export interface MoneyPlace {
 
 export const userOf = (placeId: string, key: string): string => `${key}.${placeId}@example.org`;
 const CUSTOMERS = { alice: 'Alice Martin', bob: 'Bob Durand', paul: 'Atelier Paul SARL' } as const;
-
-/** A weekday at least `days` ahead in Paris, "YYYY-MM-DD" (from the real date). */
-export function weekdayAhead(days: number, from = Date.now()): string {
-  let day = DateTime.fromMillis(from, { zone: PARIS }).startOf('day').plus({ days });
-  while (day.weekday > 5) day = day.plus({ days: 1 });
-  return day.toISODate() ?? '';
-}
-
-export function at(date: string, time: string): number {
-  return DateTime.fromISO(`${date}T${time}`, { zone: PARIS }).toMillis();
-}
 
 export async function startMoneyPlace(setup: MoneySetup = {}): Promise<MoneyPlace> {
   const placeId = `tm-${randomBytes(4).toString('hex')}`;

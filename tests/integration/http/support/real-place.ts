@@ -5,7 +5,6 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { DateTime } from 'luxon';
 import { freePort } from '../../../../scripts/src/lib/redis-server';
 import { DEMO_MANAGER, DEMO_MEMBERS, DEMO_PASSWORD } from '../../../../scripts/src/seed/demo-data';
 import { seedDemo } from '../../../../scripts/src/seed/demo';
@@ -21,6 +20,7 @@ import { placeKeyspace } from '../../../../sidecar/src/redis/keys';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/src';
 
 export { eventually } from '../../../support/eventually';
+export { parisTime, weekdayAhead } from '../../../support/time';
 
 /**
  * The API on the real booking engine: the ERP emulator with the add-on installed by the real installer and the
@@ -135,18 +135,4 @@ export async function startRealPlace(
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A weekday at least `daysAhead` days from today in Paris, as "YYYY-MM-DD" (the demo's rooms close at weekends). */
-export function weekdayAhead(daysAhead: number): string {
-  let day = DateTime.now().setZone('Europe/Paris').startOf('day').plus({ days: daysAhead });
-  while (day.weekday > 5) day = day.plus({ days: 1 });
-  return day.toISODate() ?? '';
-}
-
-/** "2026-12-03" and "10:00" → "2026-12-03T10:00:00+01:00" (the offset of that day in Paris). */
-export function parisTime(date: string, time: string): string {
-  const text = DateTime.fromISO(`${date}T${time}`, { zone: 'Europe/Paris' }).toISO({ suppressMilliseconds: true });
-  if (text === null) throw new Error(`not a time: ${date} ${time}`);
-  return text;
 }
