@@ -2,7 +2,7 @@ import { verifyWebhookSignature, WebhookBodyError, parseWebhookBody, WEBHOOK_SIG
 import { placeRoute, type ApiDeps } from './context';
 import { ApiError, validationError } from './errors';
 import type { AnyRoute } from './routes';
-import { placeParam, webhookAck, webhookBody, webhookHeaders } from './schemas';
+import { placeParams, webhookAck, webhookBody, webhookHeaders } from './schemas';
 import { sha256 } from './session';
 import { z } from './zod';
 
@@ -25,7 +25,7 @@ export function erpWebhookRoutes(deps: ApiDeps): AnyRoute[] {
         'Signed with X-Frappe-Webhook-Signature = base64(HMAC-SHA256(webhook secret, raw body)). A delivery already seen (same DocType, name, modified and event) within 24 h is acknowledged without being handed over again.',
       tag: 'ERP',
       access: 'erp',
-      params: z.object({ place: placeParam }),
+      params: placeParams,
       body: { kind: 'raw', schema: webhookBody, headers: webhookHeaders },
       response: { status: 200, description: 'Received', schema: webhookAck },
       errors: [400, 401, 404, 413, 503],

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, UnavailableError } from '../booking/contract';
-import type { Bilingual, Lang, Reason } from '../domain';
+import type { Bilingual, Lang, Reason, TicketReason } from '../domain';
 import { ErpError, ErpUnavailableError } from '../erp';
 
 /**
@@ -31,11 +31,14 @@ export function languageOf(acceptsLanguages: (...langs: string[]) => string | fa
   return acceptsLanguages('fr', 'en') === 'en' ? 'en' : 'fr';
 }
 
+/** Why the domain says no: the booking rules' reasons and the ticket ledger's have the same shape. */
+type DomainReason = Reason | TicketReason;
+
 /**
  * The domain said no. The first reason's code is the error's code (the most basic problem comes first), every
  * reason is in `details.reasons` with its figures, and the message lists them all.
  */
-export function refusal(reasons: readonly Reason[]): ApiError {
+export function refusal(reasons: readonly DomainReason[]): ApiError {
   const first = reasons[0];
   const text = both(reasons.map((r) => r.fr).join(' ; '), reasons.map((r) => r.en).join('; '));
   return new ApiError(422, first?.code ?? 'REFUSED', reasons.length > 0 ? text : both('Demande refusée', 'Request refused'), {
@@ -43,9 +46,24 @@ export function refusal(reasons: readonly Reason[]): ApiError {
   });
 }
 
+/** What the domain accepted; a refusal is thrown as its 422. */
+export function accepted<T>(outcome: { ok: true; value: T } | { ok: false; reasons: readonly DomainReason[] }): T {
+  if (!outcome.ok) throw refusal(outcome.reasons);
+  return outcome.value;
+}
+
 export interface NotFoundWording {
   code: string;
   text: Bilingual;
+}
+
+export function notFound(wording: NotFoundWording): ApiError {
+  return new ApiError(404, wording.code, wording.text);
+}
+
+/** A part of the place that does not run in this sidecar (payments, tickets): 503, in case it is only starting. */
+export function notRunning(code: string, text: Bilingual): ApiError {
+  return new ApiError(503, code, text, undefined, { 'Retry-After': '30' });
 }
 
 export const BOOKING_NOT_FOUND: NotFoundWording = {
@@ -57,9 +75,9 @@ export const BOOKING_NOT_FOUND: NotFoundWording = {
  * What the engine's errors mean for the client. A NotFoundError is worded by the route (a booking, a resource),
  * and says nothing more: another member's booking must look exactly like one that does not exist.
  */
-export function fromEngineError(error: unknown, notFound: NotFoundWording): ApiError | undefined {
+export function fromEngineError(error: unknown, wording: NotFoundWording): ApiError | undefined {
   if (error instanceof ApiError) return error;
-  if (error instanceof NotFoundError) return new ApiError(404, notFound.code, notFound.text);
+  if (error instanceof NotFoundError) return notFound(wording);
   // A request the engine does not take (a payment mode not offered, an unknown customer): its own code and words.
   if (error instanceof InvalidRequestError) return new ApiError(422, error.code, error.text);
   if (error instanceof ForbiddenError) {

@@ -2,7 +2,7 @@ import type { BookingView, Outcome, Principal } from '../booking/contract';
 import { localDateOf } from '../domain';
 import { createBooking } from './booking-creation';
 import { placeRoute, type ApiDeps, type PlaceApi } from './context';
-import { ApiError, BOOKING_NOT_FOUND, refusal } from './errors';
+import { accepted, BOOKING_NOT_FOUND, notFound } from './errors';
 import { resourceNotFound } from './member-routes';
 import type { AnyRoute } from './routes';
 import {
@@ -11,17 +11,15 @@ import {
   conflictsResponse,
   idempotencyHeaders,
   managerBookingRequest,
+  noBody,
   occupancyQuery,
   occupancySchema,
-  placeParam,
+  placeParams,
   rebuildReportSchema,
   rejectRequest,
 } from './schemas';
 import { bookingJson, conflictsJson, occupancyJson } from './views';
-import { z } from './zod';
 
-const placeParams = z.object({ place: placeParam });
-const noBody = { kind: 'json' as const, schema: z.strictObject({}).openapi('NoBody'), optional: true };
 
 type Action = (service: PlaceApi['service'], principal: Principal, id: string) => Promise<Outcome<BookingView>>;
 
@@ -40,8 +38,7 @@ function actionRoute(path: string, operationId: string, summary: string, act: Ac
     notFound: BOOKING_NOT_FOUND,
     handle: async ({ session, place, params }) => {
       const outcome = await act(place.service, session.principal, params.id);
-      if (!outcome.ok) throw refusal(outcome.reasons);
-      return { body: bookingJson(outcome.value, place) };
+      return { body: bookingJson(accepted(outcome), place) };
     },
   });
 }
@@ -65,10 +62,7 @@ export function managerRoutes(deps: ApiDeps): AnyRoute[] {
         // The engine's "not found" may be the resource or the customer: the resource is checked first, so that
         // the answer says which.
         const resources = await place.service.resources(session.principal);
-        if (!resources.some((r) => r.id === body.resourceId)) {
-          const wording = resourceNotFound([body.resourceId]);
-          throw new ApiError(404, wording.code, wording.text);
-        }
+        if (!resources.some((r) => r.id === body.resourceId)) throw notFound(resourceNotFound([body.resourceId]));
         return createBooking(deps, place, session.principal, body, headers['idempotency-key'], { throttle: false });
       },
     }),
@@ -87,8 +81,7 @@ export function managerRoutes(deps: ApiDeps): AnyRoute[] {
       notFound: BOOKING_NOT_FOUND,
       handle: async ({ session, place, params, body }) => {
         const outcome = await place.service.reject(session.principal, params.id, body.reason);
-        if (!outcome.ok) throw refusal(outcome.reasons);
-        return { body: bookingJson(outcome.value, place) };
+        return { body: bookingJson(accepted(outcome), place) };
       },
     }),
     actionRoute('check-in', 'checkIn', 'Check in (arrival)', (s, p, id) => s.checkIn(p, id)),

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../booking/contract';
 import { createBooking } from './booking-creation';
 import { placeRoute, type ApiDeps } from './context';
-import { ApiError, BOOKING_NOT_FOUND, refusal, type NotFoundWording } from './errors';
+import { accepted, BOOKING_NOT_FOUND, notFound, type NotFoundWording } from './errors';
 import type { AnyRoute } from './routes';
 import {
   availabilityQuery,
@@ -14,15 +14,13 @@ import {
   cancelRequest,
   idempotencyHeaders,
   listBookingsQuery,
-  placeParam,
+  placeParams,
   quoteSchema,
   rescheduleRequest,
   resourcesResponse,
 } from './schemas';
 import { availabilityJson, bookingJson, cancellationJson, quoteJson, resourceJson } from './views';
-import { z } from './zod';
 
-const placeParams = z.object({ place: placeParam });
 
 export function resourceNotFound(ids: readonly string[]): NotFoundWording {
   const list = ids.map((id) => `« ${id} »`).join(', ');
@@ -38,10 +36,7 @@ export async function namingResources<T>(ids: readonly string[], run: () => Prom
   try {
     return await run();
   } catch (error) {
-    if (error instanceof NotFoundError) {
-      const wording = resourceNotFound(ids);
-      throw new ApiError(404, wording.code, wording.text);
-    }
+    if (error instanceof NotFoundError) throw notFound(resourceNotFound(ids));
     throw error;
   }
 }
@@ -84,8 +79,7 @@ export function memberRoutes(deps: ApiDeps): AnyRoute[] {
             ...(query.seats !== undefined ? { seats: query.seats } : {}),
           }),
         );
-        if (!outcome.ok) throw refusal(outcome.reasons);
-        return { body: availabilityJson({ from: query.from, to: query.to }, outcome.value, place) };
+        return { body: availabilityJson({ from: query.from, to: query.to }, accepted(outcome), place) };
       },
     }),
     placeRoute({
@@ -101,8 +95,7 @@ export function memberRoutes(deps: ApiDeps): AnyRoute[] {
       errors: [400, 401, 403, 404, 413, 415, 422, 503],
       handle: async ({ session, place, body }) => {
         const outcome = await namingResources([body.resourceId], () => place.service.quote(session.principal, body));
-        if (!outcome.ok) throw refusal(outcome.reasons);
-        return { body: quoteJson(outcome.value, place) };
+        return { body: quoteJson(accepted(outcome), place) };
       },
     }),
     placeRoute({
@@ -170,8 +163,7 @@ export function memberRoutes(deps: ApiDeps): AnyRoute[] {
       notFound: BOOKING_NOT_FOUND,
       handle: async ({ session, place, params }) => {
         const outcome = await place.service.cancellationPreview(session.principal, params.id);
-        if (!outcome.ok) throw refusal(outcome.reasons);
-        return { body: cancellationJson(outcome.value, place) };
+        return { body: cancellationJson(accepted(outcome), place) };
       },
     }),
     placeRoute({
@@ -192,8 +184,7 @@ export function memberRoutes(deps: ApiDeps): AnyRoute[] {
           expectedFee: body.expectedFee,
           ...(body.reason ? { reason: body.reason } : {}),
         });
-        if (!outcome.ok) throw refusal(outcome.reasons);
-        return { body: bookingJson(outcome.value, place) };
+        return { body: bookingJson(accepted(outcome), place) };
       },
     }),
     placeRoute({
@@ -210,8 +201,7 @@ export function memberRoutes(deps: ApiDeps): AnyRoute[] {
       notFound: BOOKING_NOT_FOUND,
       handle: async ({ session, place, params, body }) => {
         const outcome = await place.service.reschedule(session.principal, params.id, { start: body.start, end: body.end });
-        if (!outcome.ok) throw refusal(outcome.reasons);
-        return { body: bookingJson(outcome.value, place) };
+        return { body: bookingJson(accepted(outcome), place) };
       },
     }),
   ];

@@ -1,8 +1,8 @@
 import type { BookingDocumentsView, DocumentView, MoneyService, PaymentStartView, PostPaidReport } from '../money/contract';
 import { placeRoute, type PlaceApi } from './context';
-import { ApiError, bilingualIssue, BOOKING_NOT_FOUND } from './errors';
+import { bilingualIssue, BOOKING_NOT_FOUND, notRunning } from './errors';
 import type { AnyRoute } from './routes';
-import { bilingualSchema, bookingParams, moneySchema, placeParam } from './schemas';
+import { bilingualSchema, bookingParams, moneySchema, noBody, placeParams } from './schemas';
 import { money } from './views';
 import { z } from './zod';
 
@@ -88,7 +88,6 @@ const postPaidReportSchema = z
   })
   .openapi('PostPaidReport');
 
-const noBody = { kind: 'json' as const, schema: z.strictObject({}).openapi('NoBody'), optional: true };
 
 function documentJson(doc: DocumentView): z.input<typeof documentSchema> {
   const m = (cents: number) => money(cents, doc.currency);
@@ -140,15 +139,7 @@ function deskInput(body: z.output<typeof deskPaymentRequest> | undefined): { mod
 }
 
 function moneyOf(place: PlaceApi): MoneyService {
-  if (!place.money) {
-    throw new ApiError(
-      503,
-      'PAYMENTS_UNAVAILABLE',
-      { fr: "Les paiements ne sont pas en service pour ce lieu", en: 'Payments are not running for this place' },
-      undefined,
-      { 'Retry-After': '30' },
-    );
-  }
+  if (!place.money) throw notRunning('PAYMENTS_UNAVAILABLE', { fr: "Les paiements ne sont pas en service pour ce lieu", en: 'Payments are not running for this place' });
   return place.money;
 }
 
@@ -230,7 +221,7 @@ export function moneyRoutes(): AnyRoute[] {
         'One draft Sales Invoice per post-paid customer with the bookings of the month not billed yet, for the accountant to review and submit. It also runs by itself on Creneau Settings’ post_paid_invoicing_day; running it again adds only what is missing.',
       tag: 'Manager',
       access: 'manager',
-      params: z.object({ place: placeParam }),
+      params: placeParams,
       body: { kind: 'json', schema: postPaidRequest },
       response: { status: 200, description: 'The invoices made or completed', schema: postPaidReportSchema },
       errors: [400, 401, 403, 404, 413, 415, 422, 503],

@@ -321,7 +321,12 @@ export const listBookingsQuery = z
     if (q.from !== undefined && q.to !== undefined) checkRange({ start: q.from, end: q.to }, LIMITS.listDays, ['from', 'to'], ctx);
   });
 
+export const placeParams = z.object({ place: placeParam });
+
 export const bookingParams = z.object({ place: placeParam, id: bookingIdParam });
+
+/** The body of an action that takes no input: none, or an empty JSON object. */
+export const noBody = { kind: 'json' as const, schema: z.strictObject({}).openapi('NoBody'), optional: true };
 
 export const cancellationPreviewSchema = z
   .object({

@@ -2,13 +2,11 @@ import type { Response } from 'express';
 import { placeRoute, type ApiDeps, type PlaceApi } from './context';
 import { ApiError } from './errors';
 import { noteForLog, type AnyRoute } from './routes';
-import { placeParam, sessionSchema, signedOutSchema, signInRequest } from './schemas';
+import { placeParams, sessionSchema, signedOutSchema, signInRequest } from './schemas';
 import { readCookie, sessionCookieName, sha256 } from './session';
 import { hit } from './throttle';
 import { sessionJson } from './views';
-import { z } from './zod';
 
-const placeParams = z.object({ place: placeParam });
 
 export function setSessionCookie(res: Response, deps: ApiDeps, place: PlaceApi, token: string): void {
   res.cookie(sessionCookieName(place.id, deps.secureCookies), token, {

@@ -1,10 +1,9 @@
 import { isLocalDate } from '../domain';
-import type { TicketReason } from '../domain';
 import type { CheckInView, TicketBalanceView, TicketEntryView, TicketHistoryView, TicketService } from '../tickets/contract';
 import { placeRoute, type PlaceApi } from './context';
-import { ApiError, bilingualIssue } from './errors';
+import { accepted, bilingualIssue, notRunning } from './errors';
 import type { AnyRoute } from './routes';
-import { idempotencyHeaders, LIMITS, placeParam } from './schemas';
+import { idempotencyHeaders, LIMITS, noBody, placeParam, placeParams } from './schemas';
 import { z } from './zod';
 
 /**
@@ -120,32 +119,12 @@ const reloadSchema = z
   .object({ customers: z.number().int(), entries: z.number().int(), skipped: z.number().int(), tookMs: z.number() })
   .openapi('TicketReloadReport');
 
-const noBody = { kind: 'json' as const, schema: z.strictObject({}).openapi('NoBody'), optional: true };
 
 const CUSTOMER_NOT_FOUND = { code: 'CUSTOMER_NOT_FOUND', text: { fr: 'Client inconnu dans l’ERP', en: 'Unknown customer in the ERP' } };
 
 function ticketsOf(place: PlaceApi): TicketService {
-  if (!place.tickets) {
-    throw new ApiError(
-      503,
-      'TICKETS_UNAVAILABLE',
-      { fr: "Les carnets de tickets ne sont pas en service pour ce lieu", en: 'Ticket packs are not running for this place' },
-      undefined,
-      { 'Retry-After': '30' },
-    );
-  }
+  if (!place.tickets) throw notRunning('TICKETS_UNAVAILABLE', { fr: "Les carnets de tickets ne sont pas en service pour ce lieu", en: 'Ticket packs are not running for this place' });
   return place.tickets;
-}
-
-/** The ledger said no: 422 with the first reason's code, every reason in details, as for bookings. */
-function ticketRefusal(reasons: readonly TicketReason[]): ApiError {
-  const first = reasons[0];
-  return new ApiError(
-    422,
-    first?.code ?? 'REFUSED',
-    { fr: reasons.map((r) => r.fr).join(' ; ') || 'Demande refusée', en: reasons.map((r) => r.en).join('; ') || 'Request refused' },
-    { reasons: reasons.map((r) => ({ code: r.code, fr: r.fr, en: r.en, params: JSON.parse(JSON.stringify(r.params)) as Record<string, unknown> })) },
-  );
 }
 
 const entryJson = (entry: TicketEntryView): z.input<typeof entrySchema> => ({ ...entry });
@@ -160,7 +139,6 @@ const historyJson = (view: TicketHistoryView): z.input<typeof historySchema> => 
 const checkInJson = (view: CheckInView): z.input<typeof checkInSchema> => ({ ...view, entries: view.entries.map(entryJson), balance: balanceJson(view.balance) });
 
 export function ticketRoutes(): AnyRoute[] {
-  const placeParams = z.object({ place: placeParam });
   return [
     placeRoute({
       method: 'get',
@@ -238,8 +216,8 @@ export function ticketRoutes(): AnyRoute[] {
           { packType: body.packType, quantity: body.quantity, lot: body.lot, expiresOn: body.expiresOn, reason: body.reason },
           headers['idempotency-key'],
         );
-        if (!outcome.ok) throw ticketRefusal(outcome.reasons);
-        return { body: { customer: outcome.value.customer, entries: outcome.value.entries.map(entryJson), balance: balanceJson(outcome.value.balance) } };
+        const correction = accepted(outcome);
+        return { body: { customer: correction.customer, entries: correction.entries.map(entryJson), balance: balanceJson(correction.balance) } };
       },
     }),
     placeRoute({
@@ -258,8 +236,7 @@ export function ticketRoutes(): AnyRoute[] {
       notFound: { code: 'NOT_FOUND', text: { fr: 'Client ou ressource inconnu dans l’ERP', en: 'Unknown customer or resource in the ERP' } },
       handle: async ({ session, place, body }) => {
         const outcome = await ticketsOf(place).checkIn(session.principal, { customer: body.customer, resourceId: body.resourceId });
-        if (!outcome.ok) throw ticketRefusal(outcome.reasons);
-        return { body: checkInJson(outcome.value) };
+        return { body: checkInJson(accepted(outcome)) };
       },
     }),
     placeRoute({
