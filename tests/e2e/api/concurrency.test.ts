@@ -12,9 +12,11 @@ import { readSecrets } from '../../../sidecar/src/config';
 import { createFrappeAdapter, type ErpPort } from '../../../sidecar/src/erp';
 import { occupancySchema, resourcesResponse } from '../../../sidecar/src/http/schemas';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
+import { placeKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
 import { ApiClient, errorOf, signedIn, type ApiResponse } from '../../integration/http/support/client';
 import { eventually } from '../../support/eventually';
+import { deleteKeys, REDIS_URL } from '../../support/redis';
 import { at, parisTime, weekdayAhead } from '../../support/time';
 
 /**
@@ -23,7 +25,6 @@ import { at, parisTime, weekdayAhead } from '../../support/time';
  * other one gets a 422 that says why. Sessions opened on one process work on the other.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MEMBERS = 500;
 const root = resolve(__dirname, '../../..');
 
@@ -123,8 +124,7 @@ afterAll(async () => {
   }
   await emulator.close();
   const redis = await connectRedis(REDIS_URL);
-  const keys = await redis.keys(`creneau:${placeId}:*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+  await deleteKeys(redis, placeKeyspace(placeId).prefix);
   await redis.quit();
   rmSync(stateDir, { recursive: true, force: true });
 });

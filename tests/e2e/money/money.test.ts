@@ -9,12 +9,14 @@ import { seedDemo } from '../../../scripts/src/seed/demo';
 import { runInstall } from '../../../sidecar/src/addon/installer';
 import { readSecrets } from '../../../sidecar/src/config';
 import { createFrappeAdapter } from '../../../sidecar/src/erp';
-import { createLogger } from '../../../sidecar/src/log';
 import { startSidecar, type SidecarHandle } from '../../../sidecar/src/main';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
+import { placeKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
 import { signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
 import { eventually } from '../../support/eventually';
+import { captureLogs } from '../../support/logs';
+import { deleteKeys, REDIS_URL } from '../../support/redis';
 import { at, PARIS, parisTime, weekdayAhead } from '../../support/time';
 
 /**
@@ -26,7 +28,6 @@ import { at, PARIS, parisTime, weekdayAhead } from '../../support/time';
 
 jest.setTimeout(120_000);
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Money {
   cents: number;
@@ -76,7 +77,7 @@ let sidecar: SidecarHandle;
 let placeId: string;
 let stateDir: string;
 let shiftMs = 0;
-const logs: string[] = [];
+const logs = captureLogs('info');
 
 const member = (index: number) => {
   const m = DEMO_MEMBERS[index];
@@ -114,7 +115,7 @@ beforeAll(async () => {
       source: 'e2e',
     },
     {
-      logger: createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } }),
+      logger: logs.logger,
       now: () => Date.now() + shiftMs,
       engine: { holdMs: 8_000, writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000 },
       money: { backoffMs: 100, attempts: 30, pollEveryMs: 2_000 },
@@ -124,10 +125,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sidecar.close();
+  logs.replay();
   await emulator.close();
   const redis = await connectRedis(REDIS_URL, { name: 'e2e-money-cleanup' });
-  const leftovers = await redis.keys(`creneau:${placeId}:*`);
-  if (leftovers.length > 0) await redis.del(...leftovers);
+  await deleteKeys(redis, placeKeyspace(placeId).prefix);
   await redis.quit();
   rmSync(stateDir, { recursive: true, force: true });
 });

@@ -11,7 +11,6 @@ import { runInstall } from '../../../sidecar/src/addon/installer';
 import { readSecrets } from '../../../sidecar/src/config';
 import { publicHoliday } from '../../../sidecar/src/domain';
 import { createFrappeAdapter, type ErpPort } from '../../../sidecar/src/erp';
-import { createLogger } from '../../../sidecar/src/log';
 import { startSidecar, type SidecarHandle } from '../../../sidecar/src/main';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace } from '../../../sidecar/src/redis/keys';
@@ -19,6 +18,8 @@ import { TicketStore } from '../../../sidecar/src/tickets/store';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
 import { errorOf, signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
 import { eventually } from '../../support/eventually';
+import { captureLogs } from '../../support/logs';
+import { deleteKeys, REDIS_URL } from '../../support/redis';
 import { PARIS, parisTime } from '../../support/time';
 
 /**
@@ -32,7 +33,6 @@ import { PARIS, parisTime } from '../../support/time';
 
 jest.setTimeout(240_000);
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PACK = 'Carnet 10 demi-journées coworking';
 const PACK_ITEM = 'CARNET-COWORKING-10DJ';
 /** How long the background work (webhooks, ERP writes, 200 bookings at once) is waited for before a test gives up. */
@@ -46,6 +46,8 @@ let stateDir: string;
 let camille: ApiClient;
 let leo: ApiClient;
 let manager: ApiClient;
+// The sidecar's warnings (a job cut short by the shutdown) stay out of the run's output; CRENEAU_TEST_LOGS=40 shows them.
+const logs = captureLogs('warn');
 
 const account = (index: number) => {
   const m = DEMO_MEMBERS[index];
@@ -96,7 +98,7 @@ beforeAll(async () => {
       source: 'e2e',
     },
     {
-      logger: createLogger({ level: 'warn' }),
+      logger: logs.logger,
       engine: { holdMs: 60_000, writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000 },
       money: { backoffMs: 100, attempts: 30, pollEveryMs: 2_000 },
       tickets: { writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000, balanceDelayMs: 100 },
@@ -111,10 +113,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sidecar.close();
+  logs.replay();
   await emulator.close();
   const redis = await connectRedis(REDIS_URL, { name: 'e2e-tickets-cleanup' });
-  const leftovers = await redis.keys(`creneau:${placeId}:*`);
-  if (leftovers.length > 0) await redis.del(...leftovers);
+  await deleteKeys(redis, placeKeyspace(placeId).prefix);
   await redis.quit();
   rmSync(stateDir, { recursive: true, force: true });
 });

@@ -16,6 +16,7 @@ import {
 } from '../../../sidecar/src/domain';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace } from '../../../sidecar/src/redis/keys';
+import { deleteKeys } from '../../support/redis';
 import { at, dayAhead, REDIS_URL } from './support';
 
 /**
@@ -41,8 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const found = await redis.keys(`${keys.prefix}*`);
-  if (found.length > 0) await redis.unlink(...found);
+  await deleteKeys(redis, keys.prefix);
   await redis.quit();
 });
 

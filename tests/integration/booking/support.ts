@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
 import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Outcome, type Principal } from '../../../sidecar/src/booking';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
-import { createLogger, type Logger } from '../../../sidecar/src/log';
+import type { Logger } from '../../../sidecar/src/log';
 import { startRedisServer } from '../../../scripts/src/lib/redis-server';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
+import { captureLogs } from '../../support/logs';
+import { deleteKeys, REDIS_URL } from '../../support/redis';
 import { PARIS } from '../../support/time';
 
 export { eventually } from '../../support/eventually';
+export { REDIS_URL } from '../../support/redis';
 export { at, dayAhead, PARIS } from '../../support/time';
 
 /**
@@ -20,7 +22,6 @@ export { at, dayAhead, PARIS } from '../../support/time';
  * place id of its own (so that test files never meet); engines built on them, closed at the end.
  */
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 export interface ResourceSeed {
@@ -129,14 +130,7 @@ export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
   const erp = new FrappeAdapter(erpConfig);
   const redisUrl = setup.redisUrl ?? REDIS_URL;
   const redis = await connectRedis(redisUrl, { name: `creneau-${placeId}` });
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'info', destination });
+  const { logger, lines: logs } = captureLogs();
   const engines: BookingEngine[] = [];
 
   const place: TestPlace = {
@@ -166,12 +160,7 @@ export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
     async close() {
       for (const engine of engines) await engine.close();
       await emulator.close();
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (found.length > 0) await redis.unlink(...found);
-      } while (cursor !== '0');
+      await deleteKeys(redis, keys.prefix);
       await redis.quit();
     },
   };

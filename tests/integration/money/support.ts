@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { freePort } from '../../../scripts/src/lib/redis-server';
 import { runInstall } from '../../../sidecar/src/addon/installer';
@@ -13,12 +12,13 @@ import { readSecrets } from '../../../sidecar/src/config';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
 import { createBookingApi } from '../../../sidecar/src/http/api';
 import { createHttpApp } from '../../../sidecar/src/http/app';
-import { createLogger, type Logger } from '../../../sidecar/src/log';
 import { PlaceMoney, type MoneyOptions } from '../../../sidecar/src/money';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
 import { eventually } from '../../support/eventually';
+import { captureLogs } from '../../support/logs';
+import { deleteKeys, REDIS_URL } from '../../support/redis';
 import { PARIS } from '../../support/time';
 
 export { eventually };
@@ -30,7 +30,6 @@ export { at, PARIS, weekdayAhead } from '../../support/time';
  * booking engine and the money flows on a clock the test may move, and the sidecar's API listening on a real port.
  */
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WEEK = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 export const ROOM = 'Salle Atelier';
@@ -97,14 +96,8 @@ export async function startMoneyPlace(setup: MoneySetup = {}): Promise<MoneyPlac
       clock.shiftMs = instant - Date.now();
     },
   };
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  const logger: Logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'info', destination });
+  const captured = captureLogs();
+  const { logger, lines: logs } = captured;
   const redis = await connectRedis(REDIS_URL, { name: `creneau-${placeId}` });
   const now = (): number => clock.now();
   const engine = createBookingEngine({
@@ -170,20 +163,13 @@ export async function startMoneyPlace(setup: MoneySetup = {}): Promise<MoneyPlac
     manager: { user: userOf(placeId, 'manon'), fullName: 'Manon', customer: null, roles: ['Creneau Manager'], isManager: true },
     customer: (key) => CUSTOMERS[key],
     async close() {
-      // CRENEAU_TEST_LOGS=40 prints the place's warnings and errors (30: everything) when a test needs looking into.
-      const level = Number(process.env.CRENEAU_TEST_LOGS ?? Infinity);
-      for (const line of logs) if (Number(line.level) >= level) process.stderr.write(`${JSON.stringify(line).slice(0, 800)}\n`);
+      captured.replay();
       await money.close();
       await engine.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await emulator.close();
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (found.length > 0) await redis.unlink(...found);
-      } while (cursor !== '0');
+      await deleteKeys(redis, keys.prefix);
       await redis.quit();
       rmSync(stateDir, { recursive: true, force: true });
     },

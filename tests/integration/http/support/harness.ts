@@ -2,16 +2,16 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { parsePlace, parseLocalDateTime, parseResource } from '../../../../sidecar/src/domain';
 import { createFrappeAdapter } from '../../../../sidecar/src/erp';
 import { createBookingApi, type BookingApi, type BookingApiOptions, type PlaceApi } from '../../../../sidecar/src/http/api';
 import { createHttpApp } from '../../../../sidecar/src/http/app';
-import { createLogger } from '../../../../sidecar/src/log';
 import { connectRedis } from '../../../../sidecar/src/redis/connection';
 import { placeKeyspace } from '../../../../sidecar/src/redis/keys';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/src';
+import { captureLogs } from '../../../support/logs';
+import { deleteKeys, REDIS_URL } from '../../../support/redis';
 import { EngineDouble, type DoubleMember } from './engine-double';
 
 /**
@@ -114,15 +114,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     now: () => NOW,
     members: Object.values(members),
   });
-  const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { name: 'creneau-http-tests' });
-  const logs: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination });
+  const redis = await connectRedis(REDIS_URL, { name: 'creneau-http-tests' });
+  const { logger, lines: logs } = captureLogs('debug');
   const place: PlaceApi = {
     id: placeId,
     name: 'La Forge',
@@ -161,8 +154,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      const keys = await redis.keys(`creneau:${placeId}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteKeys(redis, place.keys.prefix);
       await redis.quit();
       await emulator.close();
     },

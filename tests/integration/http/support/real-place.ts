@@ -14,10 +14,11 @@ import { readSecrets } from '../../../../sidecar/src/config';
 import { createFrappeAdapter, type ErpPort } from '../../../../sidecar/src/erp';
 import { createBookingApi, type BookingApiOptions } from '../../../../sidecar/src/http/api';
 import { createHttpApp } from '../../../../sidecar/src/http/app';
-import { createLogger } from '../../../../sidecar/src/log';
 import { connectRedis } from '../../../../sidecar/src/redis/connection';
 import { placeKeyspace } from '../../../../sidecar/src/redis/keys';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/src';
+import { captureLogs } from '../../../support/logs';
+import { deleteKeys, REDIS_URL } from '../../../support/redis';
 
 export { eventually } from '../../../support/eventually';
 export { parisTime, weekdayAhead } from '../../../support/time';
@@ -27,8 +28,6 @@ export { parisTime, weekdayAhead } from '../../../support/time';
  * demo tiers-lieu seeded through the ERP client (members are Customers with a portal User), real Redis, BullMQ
  * workers writing bookings to the ERP, and the ERP's Webhooks delivered to this server.
  */
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface Account {
   user: string;
@@ -44,7 +43,7 @@ export interface RealPlace {
   engine: BookingEngine;
   redis: Redis;
   members: { camille: Account; leo: Account; atelier: Account; manager: Account };
-  logs: string[];
+  logs: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -67,15 +66,7 @@ export async function startRealPlace(
   await runInstall({ port: erp, erpUrl: emulator.url, place: placeId, sidecarUrl: url, secretsFile, dryRun: false, print: () => undefined });
   await seedDemo(erp, () => undefined);
 
-  const logs: string[] = [];
-  const logger = createLogger({
-    level: 'info',
-    destination: {
-      write: (line: string) => {
-        logs.push(line);
-      },
-    },
-  });
+  const { logger, lines: logs } = captureLogs('info');
   const redis = await connectRedis(REDIS_URL, { name: 'creneau-api-engine-tests' });
   const keys = placeKeyspace(placeId);
   const engine = createBookingEngine({
@@ -129,8 +120,7 @@ export async function startRealPlace(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await emulator.close();
-      const leftovers = await redis.keys(`${keys.prefix}*`);
-      if (leftovers.length > 0) await redis.del(...leftovers);
+      await deleteKeys(redis, keys.prefix);
       await redis.quit();
       rmSync(stateDir, { recursive: true, force: true });
     },

@@ -1,0 +1,14 @@
+import type { Redis } from 'ioredis';
+
+/** The shared Redis the tests use; each test keeps to a place id of its own under it. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Deletes every key under `prefix` (a test place's `creneau:<place>:`), in batches, without blocking Redis as KEYS would. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) await redis.unlink(...found);
+  } while (cursor !== '0');
+}
