@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, DEFAULT_SECRETS_FILE, loadConfig, type Config, type Env } from '../config';
+import { DEFAULT_SECRETS_FILE, type Env } from '../config';
+import { erpConnection, givenText, httpUrlProblem, readOptionalConfig, type ErpConnection } from '../config/cli';
 
 /**
  * Where `erp:install` and `erp:uninstall` find the ERP and the sidecar: flags first, then the
@@ -9,7 +10,7 @@ import { ConfigError, DEFAULT_SECRETS_FILE, loadConfig, type Config, type Env } 
  */
 
 export interface InstallerCliSettings {
-  erp: { url: string; apiKey: string; apiSecret: string; timeoutMs: number };
+  erp: ErpConnection;
   place: string;
   /** Empty for uninstall, which needs no sidecar. */
   sidecarUrl: string;
@@ -49,8 +50,6 @@ Removes what erp:install created; refuses while the add-on's DocTypes hold recor
 ${COMMON_USAGE}`;
 }
 
-const HTTP_URL = /^https?:\/\/[^\s/]+/;
-
 export function parseInstallerArgs(argv: readonly string[], env: Env, command: 'install' | 'uninstall', cwd = process.cwd()): CliParse {
   const usage = command === 'install' ? installUsage() : uninstallUsage();
   let values: Record<string, string | boolean | undefined>;
@@ -79,14 +78,7 @@ export function parseInstallerArgs(argv: readonly string[], env: Env, command: '
     return { help: false, problems: [(error as Error).message], usage };
   }
   if (values.help === true) return { help: true, usage };
-  const flag = (name: string): string | undefined => {
-    const value = values[name];
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  };
-  const fromEnv = (name: string): string | undefined => {
-    const value = env[name];
-    return value !== undefined && value.trim() !== '' ? value.trim() : undefined;
-  };
+  const flag = (name: string): string | undefined => givenText(values[name]);
   const problems: string[] = [];
   if (command === 'install' && values.force === true) problems.push('--force is an option of erp:uninstall');
   if (command === 'uninstall' && (flag('sidecar-url') !== undefined || values['rotate-secret'] === true)) {
@@ -94,48 +86,38 @@ export function parseInstallerArgs(argv: readonly string[], env: Env, command: '
   }
 
   // The configuration fills what neither flags nor variables give; it may well not exist.
-  let config: Config | undefined;
-  let configProblems: string[] = [];
-  try {
-    config = loadConfig({ env, cwd, ...(flag('config') ? { file: flag('config') } : {}) });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    configProblems = error.problems;
-  }
-  const placeId = flag('place') ?? (config?.places.length === 1 ? config.places[0]?.id : undefined) ?? fromEnv('PLACE_ID') ?? 'default';
+  const { config, problems: configProblems } = readOptionalConfig(env, cwd, flag('config'));
+  const placeId = flag('place') ?? (config?.places.length === 1 ? config.places[0]?.id : undefined) ?? givenText(env.PLACE_ID) ?? 'default';
   const place = config?.places.find((candidate) => candidate.id === placeId);
   if (config && config.places.length > 1 && !place) {
     // Its ERP settings would all be reported missing: the one mistake is the place.
     return { help: false, problems: [`--place: "${placeId}" is not one of the configured places (${config.places.map((candidate) => candidate.id).join(', ')})`], usage };
   }
 
-  const url = flag('url') ?? fromEnv('ERP_URL') ?? place?.erp.url;
-  const apiKey = flag('api-key') ?? fromEnv('ERP_API_KEY') ?? place?.erp.apiKey;
-  const apiSecret = flag('api-secret') ?? fromEnv('ERP_API_SECRET') ?? place?.erp.apiSecret;
-  const sidecarUrl = command === 'install' ? (flag('sidecar-url') ?? fromEnv('SIDECAR_PUBLIC_URL') ?? config?.http.publicUrl) : '';
+  const { erp, problems: erpProblems } = erpConnection(flag, env, place);
+  problems.push(...erpProblems);
+  const sidecarUrl = command === 'install' ? (flag('sidecar-url') ?? givenText(env.SIDECAR_PUBLIC_URL) ?? config?.http.publicUrl) : '';
   const module = flag('module') ?? 'Creneau';
-
-  if (url === undefined) problems.push('ERP URL missing: pass --url or set ERP_URL');
-  else if (!HTTP_URL.test(url)) problems.push(`--url: "${url}" is not an http:// or https:// URL`);
-  if (apiKey === undefined) problems.push('API key missing: pass --api-key or set ERP_API_KEY');
-  if (apiSecret === undefined) problems.push('API secret missing: pass --api-secret or set ERP_API_SECRET');
   if (command === 'install') {
     if (sidecarUrl === undefined) problems.push('Sidecar URL missing: pass --sidecar-url or set SIDECAR_PUBLIC_URL (the address the ERP can reach the sidecar at)');
-    else if (!HTTP_URL.test(sidecarUrl)) problems.push(`--sidecar-url: "${sidecarUrl}" is not an http:// or https:// URL`);
+    else {
+      const problem = httpUrlProblem('--sidecar-url', sidecarUrl);
+      if (problem) problems.push(problem);
+    }
   }
   if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(placeId)) problems.push(`--place: "${placeId}" must be lowercase letters, digits and dashes`);
   if (!/^[A-Za-z][A-Za-z0-9 ]*$/.test(module)) problems.push(`--module: "${module}" is not a module name`);
   if (problems.length > 0 && !config && configProblems.length > 0 && flag('config') !== undefined) problems.push(...configProblems);
-  if (problems.length > 0 || url === undefined || apiKey === undefined || apiSecret === undefined || sidecarUrl === undefined) {
+  if (problems.length > 0 || erp === undefined || sidecarUrl === undefined) {
     return { help: false, problems, usage };
   }
   return {
     help: false,
     settings: {
-      erp: { url: url.replace(/\/+$/, ''), apiKey, apiSecret, timeoutMs: place?.erp.timeoutMs ?? 30_000 },
+      erp,
       place: placeId,
       sidecarUrl: sidecarUrl.replace(/\/+$/, ''),
-      secretsFile: resolve(cwd, flag('secrets-file') ?? fromEnv('CRENEAU_SECRETS_FILE') ?? config?.secretsFile ?? DEFAULT_SECRETS_FILE),
+      secretsFile: resolve(cwd, flag('secrets-file') ?? givenText(env.CRENEAU_SECRETS_FILE) ?? config?.secretsFile ?? DEFAULT_SECRETS_FILE),
       module,
       dryRun: values['dry-run'] === true,
       force: values.force === true,

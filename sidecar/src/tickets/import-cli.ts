@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { ConfigError, loadConfig, type Config, type Env } from '../config';
+import type { Env } from '../config';
+import { erpConnection, givenText, readOptionalConfig } from '../config/cli';
 import { isValidTimeZone, type Lang } from '../domain';
 import { createFrappeAdapter, ErpError } from '../erp';
 import { createLogger } from '../log';
@@ -38,8 +39,6 @@ client ; type de carnet ; quantité ; date d'expiration [; motif] (French or Eng
   --help`;
 }
 
-const HTTP_URL = /^https?:\/\/[^\s/]+/;
-
 export async function runTicketsImportCli(argv: readonly string[], env: Env, io: ImportIo, cwd = process.cwd(), now: () => number = Date.now): Promise<number> {
   const usage = importUsage();
   let values: Record<string, string | boolean | undefined>;
@@ -72,11 +71,7 @@ export async function runTicketsImportCli(argv: readonly string[], env: Env, io:
     io.out(usage);
     return 0;
   }
-  const flag = (name: string): string | undefined => {
-    const value = values[name];
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  };
-  const fromEnv = (name: string): string | undefined => (env[name]?.trim() ? env[name].trim() : undefined);
+  const flag = (name: string): string | undefined => givenText(values[name]);
 
   const problems: string[] = [];
   const lang = flag('lang') ?? 'fr';
@@ -84,28 +79,18 @@ export async function runTicketsImportCli(argv: readonly string[], env: Env, io:
   const file = flag('file');
   if (file === undefined) problems.push('--file missing: the CSV file to import');
 
-  let config: Config | undefined;
-  try {
-    config = loadConfig({ env, cwd, ...(flag('config') ? { file: flag('config') } : {}) });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    if (flag('config') !== undefined) problems.push(...error.problems);
-  }
+  const { config, problems: configProblems } = readOptionalConfig(env, cwd, flag('config'));
+  if (flag('config') !== undefined) problems.push(...configProblems);
   const placeId = flag('place') ?? (config?.places.length === 1 ? config.places[0]?.id : undefined);
   const place = placeId === undefined ? undefined : config?.places.find((candidate) => candidate.id === placeId);
   if (config && config.places.length > 1 && !place) {
     problems.push(`--place: ${placeId === undefined ? 'missing' : `"${placeId}" is not one of the configured places`} (${config.places.map((p) => p.id).join(', ')})`);
   }
-  const url = flag('url') ?? fromEnv('ERP_URL') ?? place?.erp.url;
-  const apiKey = flag('api-key') ?? fromEnv('ERP_API_KEY') ?? place?.erp.apiKey;
-  const apiSecret = flag('api-secret') ?? fromEnv('ERP_API_SECRET') ?? place?.erp.apiSecret;
-  const timeZone = place?.timeZone ?? fromEnv('PLACE_TIME_ZONE') ?? 'Europe/Paris';
-  if (url === undefined) problems.push('ERP URL missing: pass --url or set ERP_URL');
-  else if (!HTTP_URL.test(url)) problems.push(`--url: "${url}" is not an http:// or https:// URL`);
-  if (apiKey === undefined) problems.push('API key missing: pass --api-key or set ERP_API_KEY');
-  if (apiSecret === undefined) problems.push('API secret missing: pass --api-secret or set ERP_API_SECRET');
+  const { erp: connection, problems: erpProblems } = erpConnection(flag, env, place);
+  problems.push(...erpProblems);
+  const timeZone = place?.timeZone ?? givenText(env.PLACE_TIME_ZONE) ?? 'Europe/Paris';
   if (!isValidTimeZone(timeZone)) problems.push(`time zone "${timeZone}" is not an IANA time zone`);
-  if (problems.length > 0 || file === undefined || url === undefined || apiKey === undefined || apiSecret === undefined) {
+  if (problems.length > 0 || file === undefined || connection === undefined) {
     for (const problem of problems) io.err(problem);
     io.err('');
     io.err(usage);
@@ -122,7 +107,7 @@ export async function runTicketsImportCli(argv: readonly string[], env: Env, io:
   }
 
   const logger = createLogger({ name: 'tickets-import', level: values.verbose === true ? 'debug' : 'error', destination: io.logDestination ?? pino.destination(2) });
-  const erp = createFrappeAdapter({ url: url.replace(/\/+$/, ''), apiKey, apiSecret, timeoutMs: place?.erp.timeoutMs ?? 30_000, retry: { maxAttempts: 3 } }, { logger });
+  const erp = createFrappeAdapter({ ...connection, retry: { maxAttempts: 3 } }, { logger });
   try {
     const report = await importOpeningBalances({
       erp,
@@ -139,7 +124,7 @@ export async function runTicketsImportCli(argv: readonly string[], env: Env, io:
     return report.ok ? 0 : 1;
   } catch (error) {
     if (!(error instanceof ErpError)) throw error;
-    io.err(lang === 'fr' ? `L'ERP à ${url} n'a pas pu être lu : ${error.message}` : `The ERP at ${url} could not be read: ${error.message}`);
+    io.err(lang === 'fr' ? `L'ERP à ${connection.url} n'a pas pu être lu : ${error.message}` : `The ERP at ${connection.url} could not be read: ${error.message}`);
     return 1;
   }
 }
