@@ -1,22 +1,9 @@
 import { z } from 'zod';
 import { ErpAuthenticationError, ErpValidationError } from '../../../sidecar/src/erp/errors';
 import { frappeDocSchema } from '../../../sidecar/src/erp/port';
-import { createCustomer, createServiceItem, rejection, startErp, unique, type Erp } from './support';
+import { createCustomer, createServiceItem, erpForThisFile, rejection, unique } from './support';
 
-let erp: Erp;
-
-beforeAll(async () => {
-  erp = await startErp();
-});
-
-afterAll(async () => {
-  await erp.emulator.close();
-});
-
-afterEach(() => {
-  erp.emulator.faults.clear();
-  erp.emulator.counters.reset();
-});
+const erp = erpForThisFile();
 
 const customerRowSchema = z.object({ name: z.string(), customer_name: z.string(), customer_type: z.string() });
 

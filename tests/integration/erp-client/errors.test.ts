@@ -10,23 +10,9 @@ import {
   ErpUnavailableError,
   ErpValidationError,
 } from '../../../sidecar/src/erp/errors';
-import { createCustomer, createServiceItem, rejection, startErp, unique, type Erp } from './support';
+import { createCustomer, createServiceItem, erpForThisFile, rejection, unique } from './support';
 
-let erp: Erp;
-
-beforeAll(async () => {
-  erp = await startErp();
-});
-
-afterAll(async () => {
-  await erp.emulator.close();
-});
-
-afterEach(() => {
-  erp.emulator.faults.clear();
-  erp.emulator.counters.reset();
-  erp.sleeps.length = 0;
-});
+const erp = erpForThisFile();
 
 describe('each error class from a real request', () => {
   it('not found: a document that does not exist', async () => {

@@ -1,21 +1,7 @@
 import { ErpUnavailableError } from '../../../sidecar/src/erp/errors';
-import { createCustomer, createServiceItem, rejection, startErp, unique, type Erp } from './support';
+import { createCustomer, createServiceItem, erpForThisFile, rejection, unique } from './support';
 
-let erp: Erp;
-
-beforeAll(async () => {
-  erp = await startErp();
-});
-
-afterAll(async () => {
-  await erp.emulator.close();
-});
-
-afterEach(() => {
-  erp.emulator.faults.clear();
-  erp.emulator.counters.reset();
-  erp.sleeps.length = 0;
-});
+const erp = erpForThisFile();
 
 function customersNamed(name: string): number {
   return erp.emulator.store.list('Customer', (doc) => doc.customer_name === name).length;

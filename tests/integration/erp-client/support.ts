@@ -9,22 +9,44 @@ import { startEmulator, type EmulatorHandle } from '../../emulator/src';
  */
 
 export interface Erp {
-  emulator: EmulatorHandle;
+  readonly emulator: EmulatorHandle;
   /** Adapter with the Administrator's key and the given settings. */
   adapter(config?: Partial<FrappeAdapterConfig>, deps?: FrappeAdapterDeps): FrappeAdapter;
   /** Delays the adapters asked to wait, in order. */
-  sleeps: number[];
+  readonly sleeps: number[];
 }
 
-export async function startErp(): Promise<Erp> {
-  const emulator = await startEmulator({ randomSeed: 7 });
+/**
+ * The emulator of one test file, started before its tests and closed after them; after each test its faults,
+ * call counters and the recorded waits are cleared, so that no test inherits another's. Call it at the top of
+ * the file; use what it returns inside tests and hooks.
+ */
+export function erpForThisFile(): Erp {
   const sleeps: number[] = [];
+  let running: EmulatorHandle | undefined;
+  const emulator = (): EmulatorHandle => {
+    if (!running) throw new Error('the emulator is started in beforeAll: use it inside a test or a hook');
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startEmulator({ randomSeed: 7 });
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  afterEach(() => {
+    emulator().faults.clear();
+    emulator().counters.reset();
+    sleeps.length = 0;
+  });
   return {
-    emulator,
+    get emulator() {
+      return emulator();
+    },
     sleeps,
     adapter: (config = {}, deps = {}) =>
       new FrappeAdapter(
-        { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret, ...config },
+        { url: emulator().url, apiKey: emulator().admin.apiKey, apiSecret: emulator().admin.apiSecret, ...config },
         {
           sleep: (ms) => {
             sleeps.push(ms);
