@@ -1,22 +1,10 @@
 import { isFrappeError, startEmulator, type EmulatorHandle } from '../../emulator/src/index';
-import { at, call, type Answer } from './support';
+import { at, call, messages, ok } from './support';
 
 // The site's clock is pinned so that "overdue" and the fiscal year do not depend on the day the tests run.
 const NOW = Date.parse('2026-11-28T09:00:00Z');
 
 let emu: EmulatorHandle;
-
-function messages(json: unknown): string[] {
-  const raw = at(json, '_server_messages');
-  if (typeof raw !== 'string') return [];
-  return (JSON.parse(raw) as string[]).map((m) => (JSON.parse(m) as { message: string }).message);
-}
-
-function ok(answer: Answer): Record<string, unknown> {
-  if (answer.status !== 200) throw new Error(`HTTP ${String(answer.status)}: ${answer.text.slice(0, 400)}`);
-  const data = at(answer.json, 'data') ?? at(answer.json, 'message');
-  return data as Record<string, unknown>;
-}
 
 async function invoice(body: Record<string, unknown>): Promise<Record<string, unknown>> {
   return ok(await call(emu, 'POST', '/api/resource/Sales Invoice', { body: { customer: 'Atelier Lumen', ...body } }));

@@ -6,23 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GatewayRefusal, startEmulator, type EmulatorHandle } from '../../emulator/src/index';
-import { at, call, Receiver, type Answer } from './support';
+import { at, call, messages, ok, Receiver } from './support';
 
 // Pinned so that due dates and the fiscal year do not depend on the day the tests run.
 const NOW = Date.parse('2026-11-28T09:00:00Z');
 const METHOD = '/api/method/erpnext.accounts.doctype.payment_request.payment_request.make_payment_request';
 const TOKEN_URL = /^http:\/\/127\.0\.0\.1:\d+\/__gateway\/checkout\/([A-Za-z0-9_-]{32})$/;
-
-function ok(answer: Answer): Record<string, unknown> {
-  if (answer.status !== 200) throw new Error(`HTTP ${String(answer.status)}: ${answer.text.slice(0, 400)}`);
-  return (at(answer.json, 'data') ?? at(answer.json, 'message')) as Record<string, unknown>;
-}
-
-function messages(json: unknown): string[] {
-  const raw = at(json, '_server_messages');
-  if (typeof raw !== 'string') return [];
-  return (JSON.parse(raw) as string[]).map((m) => (JSON.parse(m) as { message: string }).message);
-}
 
 /** A customer who books the big room (100 € a day) and the laser cutter (40 € an hour). */
 async function seedCatalogue(emu: EmulatorHandle): Promise<void> {

@@ -1,16 +1,10 @@
 import { startEmulator, type EmulatorHandle } from '../../emulator/src/index';
-import { at, call } from './support';
+import { at, call, messages } from './support';
 
 let emu: EmulatorHandle;
 let agentToken: string;
 const AGENT = 'agent@example.com';
 const PASSWORD = 'Tiers-lieu 2026!';
-
-function messages(json: unknown): string[] {
-  const raw = at(json, '_server_messages');
-  if (typeof raw !== 'string') return [];
-  return (JSON.parse(raw) as string[]).map((m) => (JSON.parse(m) as { message: string }).message);
-}
 
 beforeAll(async () => {
   emu = await startEmulator({ randomSeed: 5 });

@@ -20,6 +20,19 @@ export function at(value: unknown, path: string): unknown {
   return node;
 }
 
+/** The texts of the messages Frappe sends along in `_server_messages` (a JSON list of JSON objects). */
+export function messages(json: unknown): string[] {
+  const raw = at(json, '_server_messages');
+  if (typeof raw !== 'string') return [];
+  return (JSON.parse(raw) as string[]).map((m) => (JSON.parse(m) as { message: string }).message);
+}
+
+/** The document or value of a 200 answer (`data` of /api/resource, `message` of /api/method); any other status fails the test with the body. */
+export function ok(answer: Answer): Record<string, unknown> {
+  if (answer.status !== 200) throw new Error(`HTTP ${String(answer.status)}: ${answer.text.slice(0, 400)}`);
+  return (at(answer.json, 'data') ?? at(answer.json, 'message')) as Record<string, unknown>;
+}
+
 export interface CallOptions {
   query?: Record<string, string>;
   body?: unknown;
