@@ -1,19 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
 import { createBookingEngine, type BookingEngine, type Principal } from '../../../sidecar/src/booking';
-import { createFrappeAdapter } from '../../../sidecar/src/erp';
 import { silentLogger } from '../../../sidecar/src/log';
-import { connectRedis } from '../../../sidecar/src/redis/connection';
-import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
-import { startEmulator, type EmulatorHandle } from '../../../tests/emulator/src';
-import { ensureRedis, type RedisForDemo } from '../lib/redis-server';
 import { defineBenchmark, percentile, type Benchmark } from './harness';
+import { closeGround, openGround, type BenchGround } from './support/place';
 
 /**
  * The booking engine under load, without HTTP: 500 decisions at once through the engine (real
@@ -25,12 +15,7 @@ import { defineBenchmark, percentile, type Benchmark } from './harness';
 const ZONE = 'Europe/Paris';
 const CONCURRENCY = 500;
 
-interface Place {
-  redisServer: RedisForDemo;
-  dataDir: string;
-  redis: Redis;
-  keys: PlaceKeyspace;
-  emulator: EmulatorHandle;
+interface Place extends BenchGround {
   engine: BookingEngine;
   members: Principal[];
   /** Per-decision times (ms) and the tally of every run. */
@@ -52,14 +37,9 @@ function at(date: string, time: string): number {
 }
 
 async function openPlace(pool: { capacity: number; walkIn: number }, memberCount = 50): Promise<Place> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'creneau-bench-'));
-  const redisServer = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', dataDir);
-  const redis = await connectRedis(redisServer.url, { name: 'creneau-bench' });
-  const placeId = `bench-${randomBytes(3).toString('hex')}`;
-  const keys = placeKeyspace(placeId);
-  const emulator = await startEmulator({ addonDocTypeDirs: [addonDocTypeRoot()], randomSeed: 3 });
-  const store = emulator.store;
-  for (const field of loadAddonDefinitions().customFields) store.insert({ ...field, doctype: 'Custom Field' });
+  const ground = await openGround({ name: 'bench', placePrefix: 'bench', seed: 3 });
+  const { placeId } = ground;
+  const { store } = ground.emulator;
   store.update('Creneau Settings', 'Creneau Settings', { holidays_close: 0 });
   store.insert({ doctype: 'Item', item_code: 'COWORK-DAY', item_name: 'Coworking', item_group: 'Services', stock_uom: 'Hour', is_stock_item: 0 });
   store.insert({ doctype: 'Item Price', item_code: 'COWORK-DAY', uom: 'Hour', price_list: 'Standard Selling', price_list_rate: 4.5 });
@@ -82,11 +62,10 @@ async function openPlace(pool: { capacity: number; walkIn: number }, memberCount
     store.insert({ doctype: 'User', email: user, first_name: `Member ${i}`, send_welcome_email: 0 });
     store.insert({ doctype: 'Customer', customer_name: `Member ${i}`, customer_type: 'Individual', customer_group: 'Individual', territory: 'France', portal_users: [{ user }] });
   }
-  const erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
   const engine = createBookingEngine({
-    place: { id: placeId, name: 'Bench', timeZone: ZONE, erp, keys },
-    redis,
-    redisUrl: redisServer.url,
+    place: { id: placeId, name: 'Bench', timeZone: ZONE, erp: ground.erp, keys: ground.keys },
+    redis: ground.redis,
+    redisUrl: ground.redisServer.url,
     logger: silentLogger,
     options: { workers: false },
   });
@@ -94,21 +73,12 @@ async function openPlace(pool: { capacity: number; walkIn: number }, memberCount
   const members = await Promise.all(users.map((user, i) => engine.directory.principalFor(user, `Member ${i}`)));
   // Warm the catalog (members, prices) the way a running sidecar has it.
   for (const member of members) await engine.service.resources(member);
-  return { redisServer, dataDir, redis, keys, emulator, engine, members, latencies: [], decisions: 0, accepted: 0, seconds: 0, day: 2, runs: 0 };
+  return { ...ground, engine, members, latencies: [], decisions: 0, accepted: 0, seconds: 0, day: 2, runs: 0 };
 }
 
 async function closePlace(place: Place): Promise<void> {
   await place.engine.close();
-  await place.emulator.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await place.redis.scan(cursor, 'MATCH', `${place.keys.prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await place.redis.unlink(...keys);
-  } while (cursor !== '0');
-  await place.redis.quit();
-  await place.redisServer.stop();
-  rmSync(place.dataDir, { recursive: true, force: true });
+  await closeGround(place);
 }
 
 /** 500 members' requests at once for the same day (a new day each run). */

@@ -1,20 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
 import type { Principal } from '../../../sidecar/src/booking';
-import { createFrappeAdapter } from '../../../sidecar/src/erp';
 import { silentLogger } from '../../../sidecar/src/log';
-import { connectRedis } from '../../../sidecar/src/redis/connection';
-import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { createTicketEngine, type TicketEngine } from '../../../sidecar/src/tickets';
-import { startEmulator, type EmulatorHandle } from '../../../tests/emulator/src';
-import { ensureRedis, type RedisForDemo } from '../lib/redis-server';
 import { defineBenchmark, percentile, type Benchmark } from './harness';
+import { closeGround, openGround, type BenchGround } from './support/place';
 
 /**
  * The ticket ledger under load, without HTTP: debits decided through the engine on real Redis
@@ -26,12 +16,7 @@ const ZONE = 'Europe/Paris';
 const PACK = 'Carnet 10 demi-journées';
 const MANAGER: Principal = { user: 'bench-manager', fullName: 'Bench', customer: null, roles: ['Creneau Manager'], isManager: true };
 
-interface Place {
-  redisServer: RedisForDemo;
-  dataDir: string;
-  redis: Redis;
-  keys: PlaceKeyspace;
-  emulator: EmulatorHandle;
+interface Place extends BenchGround {
   tickets: TicketEngine;
   customers: string[];
   latencies: number[];
@@ -47,14 +32,8 @@ const start = day.set({ hour: 9 }).toMillis();
 const end = day.set({ hour: 12, minute: 30 }).toMillis();
 
 async function openPlace(memberCount: number): Promise<Place> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'creneau-bench-tickets-'));
-  const redisServer = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', dataDir);
-  const redis = await connectRedis(redisServer.url, { name: 'creneau-bench-tickets' });
-  const placeId = `bench-tk-${randomBytes(3).toString('hex')}`;
-  const keys = placeKeyspace(placeId);
-  const emulator = await startEmulator({ addonDocTypeDirs: [addonDocTypeRoot()], randomSeed: 7 });
-  const { store } = emulator;
-  for (const field of loadAddonDefinitions().customFields) store.insert({ ...field, doctype: 'Custom Field' });
+  const ground = await openGround({ name: 'bench-tickets', placePrefix: 'bench-tk', seed: 7 });
+  const { store } = ground.emulator;
   store.insert({ doctype: 'Item', item_code: 'COWORK', item_name: 'Coworking', item_group: 'Services', stock_uom: 'Hour', is_stock_item: 0 });
   store.insert({
     doctype: 'Creneau Resource',
@@ -73,24 +52,20 @@ async function openPlace(memberCount: number): Promise<Place> {
     store.insert({ doctype: 'Customer', customer_name: name, customer_type: 'Individual', customer_group: 'Individual', territory: 'France' });
     customers.push(name);
   }
-  const erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
-  const tickets = createTicketEngine({ place: { id: placeId, name: 'Bench', timeZone: ZONE, erp, keys }, redis, redisUrl: redisServer.url, logger: silentLogger, options: { workers: false } });
+  const tickets = createTicketEngine({
+    place: { id: ground.placeId, name: 'Bench', timeZone: ZONE, erp: ground.erp, keys: ground.keys },
+    redis: ground.redis,
+    redisUrl: ground.redisServer.url,
+    logger: silentLogger,
+    options: { workers: false },
+  });
   await tickets.start();
-  return { redisServer, dataDir, redis, keys, emulator, tickets, customers, latencies: [], debits: 0, debited: 0, seconds: 0, runs: 0, next: 0 };
+  return { ...ground, tickets, customers, latencies: [], debits: 0, debited: 0, seconds: 0, runs: 0, next: 0 };
 }
 
 async function closePlace(place: Place): Promise<void> {
   await place.tickets.close();
-  await place.emulator.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await place.redis.scan(cursor, 'MATCH', `${place.keys.prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await place.redis.unlink(...keys);
-  } while (cursor !== '0');
-  await place.redis.quit();
-  await place.redisServer.stop();
-  rmSync(place.dataDir, { recursive: true, force: true });
+  await closeGround(place);
 }
 
 async function credit(place: Place, customer: string, tickets: number): Promise<void> {

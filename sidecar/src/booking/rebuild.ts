@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CatalogSnapshot } from '../catalog';
 import { erpFromInstant } from '../catalog/erp-values';
 import { buildOccupancy, DAY_MS, MINUTE_MS, occupiesCapacity, type BookedInterval } from '../domain';
+import { unlinkMatching } from '../redis/keys';
 import { RedisLock, waitForRelease, withLock } from '../redis/locks';
 import { UnavailableError, type ConflictView, type RebuildReport } from './contract';
 import type { EngineContext } from './context';
@@ -163,16 +164,10 @@ export class IndexBuilder {
     }
   }
 
-  /** Deletes a generation's keys in the background (UNLINK: Redis frees them off its main thread). */
+  /** Deletes a generation's keys, in the background of a rebuild. */
   private async drop(generation: string): Promise<void> {
-    const pattern = `${this.ctx.store.generationKey(generation)}:*`;
     try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.ctx.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await this.ctx.redis.unlink(...keys);
-      } while (cursor !== '0');
+      await unlinkMatching(this.ctx.redis, `${this.ctx.store.generationKey(generation)}:*`);
     } catch (error) {
       this.ctx.logger.warn({ place: this.ctx.place.id, generation, err: error }, 'an old index generation could not be deleted');
     }
