@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Principal } from '../booking/contract';
 import { localDateOf, type Resource } from '../domain';
-import { ErpNotFoundError, ErpPermissionError, type ErpPort } from '../erp';
+import { ErpNotFoundError, ErpPermissionError, namedRowSchema, type ErpPort } from '../erp';
 import type { Logger } from '../log';
 import type { PlaceKeyspace } from '../redis/keys';
 import {
@@ -92,7 +92,6 @@ const pricesCacheSchema = z.object({ currency: z.string(), rows: z.array(z.unkno
 const principalCacheSchema = z.object({ customer: z.string().nullable(), roles: z.array(z.string()) });
 
 const singleSchema = (field: string) => z.looseObject({ [field]: z.string().nullish() });
-const namedRow = z.looseObject({ name: z.string() });
 const userDocSchema = z.looseObject({ name: z.string(), full_name: z.string().nullish(), roles: z.array(z.looseObject({ role: z.string().nullish() })).nullish() });
 const contactDocSchema = z.looseObject({
   name: z.string(),
@@ -154,7 +153,7 @@ export class Catalog {
       if (!(error instanceof ErpNotFoundError)) throw error;
       this.deps.logger.warn({ place: this.deps.keys.placeId }, 'Creneau Settings not found in the ERP: default rules apply (is the add-on installed?)');
     }
-    const names = await erp.listAll('Creneau Resource', { fields: ['name'], schema: namedRow });
+    const names = await erp.listAll('Creneau Resource', { fields: ['name'], schema: namedRowSchema });
     const resources: unknown[] = [];
     // A handful at a time: enough to load a place's resources quickly without flooding the ERP.
     for (let i = 0; i < names.length; i += 8) {
@@ -385,10 +384,10 @@ export class Catalog {
       filters: [['Portal User', 'user', '=', user]],
       orderBy: { field: 'creation', order: 'asc' },
       limitPageLength: 1,
-      schema: namedRow,
+      schema: namedRowSchema,
     });
     if (direct[0]) return direct[0].name;
-    const contacts = await erp.list('Contact', { fields: ['name'], filters: [['user', '=', user]], orderBy: { field: 'creation', order: 'asc' }, limitPageLength: 5, schema: namedRow });
+    const contacts = await erp.list('Contact', { fields: ['name'], filters: [['user', '=', user]], orderBy: { field: 'creation', order: 'asc' }, limitPageLength: 5, schema: namedRowSchema });
     for (const contact of contacts) {
       const doc = await erp.getDoc('Contact', contact.name, { schema: contactDocSchema });
       const link = (doc.links ?? []).find((row) => row.link_doctype === 'Customer' && row.link_name);

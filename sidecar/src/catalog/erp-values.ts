@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { z } from 'zod';
 import { assertCents, parseLocalDateTime, type Cents, type Instant } from '../domain';
 
 /**
@@ -92,6 +93,13 @@ export function isoInZone(instant: Instant, zone: string): string {
   if (iso === null) throw new ErpValueError(`instant ${instant} cannot be shown in time zone "${zone}"`);
   return iso;
 }
+
+/** A child table (Table field): its rows, none when the document was saved without any (Frappe then sends null or nothing). */
+export const childTable = <T extends z.ZodType>(row: T) =>
+  z
+    .array(row)
+    .nullish()
+    .transform((rows) => rows ?? []);
 
 /** Frappe's Check (0/1, sometimes "0"/"1" or a boolean from other clients). */
 export function flag(value: unknown): boolean {

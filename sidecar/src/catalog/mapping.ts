@@ -17,6 +17,7 @@ import {
 } from '../domain';
 import {
   centsFromDecimal,
+  childTable,
   clockFromTime,
   ErpValueError,
   flag,
@@ -35,8 +36,6 @@ import {
 
 // ---------------------------------------------------------------------------------------------
 // Creneau Resource
-
-const rowsOf = <T extends z.ZodType>(row: T) => z.array(row).nullish().transform((rows) => rows ?? []);
 
 export const resourceDocSchema = z.looseObject({
   name: z.string().min(1),
@@ -58,11 +57,11 @@ export const resourceDocSchema = z.looseObject({
   approval_required: z.unknown().optional(),
   deposit_percent: z.unknown().optional(),
   required_qualification: z.string().nullish(),
-  member_groups: rowsOf(z.looseObject({ customer_group: z.string().nullish() })),
+  member_groups: childTable(z.looseObject({ customer_group: z.string().nullish() })),
   time_zone: z.string().nullish(),
   calendar_id: z.string().nullish(),
-  opening_hours: rowsOf(z.looseObject({ weekday: z.string().nullish(), from_time: z.string().nullish(), to_time: z.string().nullish() })),
-  closures: rowsOf(z.looseObject({ starts_at: z.string().nullish(), ends_at: z.string().nullish(), reason: z.string().nullish() })),
+  opening_hours: childTable(z.looseObject({ weekday: z.string().nullish(), from_time: z.string().nullish(), to_time: z.string().nullish() })),
+  closures: childTable(z.looseObject({ starts_at: z.string().nullish(), ends_at: z.string().nullish(), reason: z.string().nullish() })),
   pricing_mode: z.string().nullish(),
   half_day_threshold_minutes: z.unknown().optional(),
   day_threshold_minutes: z.unknown().optional(),
@@ -225,8 +224,8 @@ export const settingsDocSchema = z.looseObject({
   hold_minutes: z.unknown().optional(),
   default_price_list: z.string().nullish(),
   company: z.string().nullish(),
-  cancellation_steps: rowsOf(z.looseObject({ hours_before: z.unknown().optional(), refund_percent: z.unknown() })),
-  quotas: rowsOf(
+  cancellation_steps: childTable(z.looseObject({ hours_before: z.unknown().optional(), refund_percent: z.unknown() })),
+  quotas: childTable(
     z.looseObject({
       name: z.string().nullish(),
       label: z.string().nullish(),

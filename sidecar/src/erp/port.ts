@@ -38,6 +38,9 @@ export type FrappeDoc = z.infer<typeof frappeDocSchema>;
 /** A list row holds only the requested fields (just `name` when none are asked for). */
 export type ListRow = Record<string, unknown>;
 
+/** A row asked for its name alone (`fields: ['name']`): which documents match, not what they hold. */
+export const namedRowSchema = z.looseObject({ name: z.string() });
+
 /** Field values for an insert or an update; the adapter sends them as JSON. */
 export type DocValues = Record<string, unknown>;
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { BOOKING_DOCTYPE } from '../booking/erp-doc';
 import { centsFromDecimal, decimalFromCents } from '../catalog/erp-values';
 import type { Cents } from '../domain';
-import { docstatusSchema, ErpNotFoundError, ErpUnavailableError, type DocValues, type ErpPort } from '../erp';
+import { docstatusSchema, ErpNotFoundError, ErpUnavailableError, namedRowSchema, type DocValues, type ErpPort } from '../erp';
 import type { CreditRow, InvoiceRow, Line } from './plan';
 
 /**
@@ -14,7 +15,6 @@ import type { CreditRow, InvoiceRow, Line } from './plan';
 export const SALES_INVOICE = 'Sales Invoice';
 export const PAYMENT_REQUEST = 'Payment Request';
 export const PAYMENT_ENTRY = 'Payment Entry';
-export const BOOKING = 'Creneau Booking';
 
 const METHODS = {
   makePaymentRequest: 'erpnext.accounts.doctype.payment_request.payment_request.make_payment_request',
@@ -89,7 +89,6 @@ const bookingDocSchema = z.looseObject({
 });
 
 const proposalSchema = z.looseObject({ doctype: z.string().optional(), items: z.array(z.looseObject({})).optional() });
-const namedRow = z.looseObject({ name: z.string() });
 const templateSchema = z.looseObject({
   name: z.string(),
   taxes: z.array(z.looseObject({})).default([]),
@@ -234,7 +233,7 @@ export class MoneyErp {
       filters: [[`${SALES_INVOICE} Item`, 'creneau_booking', '=', bookingErpName]],
       orderBy: { field: 'creation', order: 'asc' },
       limitPageLength: 100,
-      schema: namedRow,
+      schema: namedRowSchema,
     });
     const names = [...new Set(rows.map((row) => row.name))];
     const invoices: Invoice[] = [];
@@ -264,7 +263,7 @@ export class MoneyErp {
         ['docstatus', '<', 2],
       ],
       limitPageLength: 20,
-      schema: namedRow,
+      schema: namedRowSchema,
     });
     const out: Invoice[] = [];
     for (const row of rows) {
@@ -286,7 +285,7 @@ export class MoneyErp {
           ['docstatus', '<', 2],
           ['is_return', '=', 0],
         ],
-        schema: namedRow,
+        schema: namedRowSchema,
       });
       for (const name of new Set(rows.map((row) => row.name))) {
         const invoice = await this.invoice(name);
@@ -324,8 +323,8 @@ export class MoneyErp {
   /** What the ERP's Creneau Booking holds that the money flows need: its quote lines and the fee a cancellation kept. */
   async booking(erpName: string): Promise<BookingErpData | undefined> {
     try {
-      const doc = await this.erp.getDoc(BOOKING, erpName, { schema: bookingDocSchema });
-      const what = `${BOOKING} ${erpName}`;
+      const doc = await this.erp.getDoc(BOOKING_DOCTYPE, erpName, { schema: bookingDocSchema });
+      const what = `${BOOKING_DOCTYPE} ${erpName}`;
       return {
         customer: doc.customer ?? null,
         cancellationFee: doc.cancellation_fee === null || doc.cancellation_fee === undefined ? null : cents(doc.cancellation_fee, `${what} cancellation_fee`),
@@ -376,7 +375,7 @@ export class MoneyErp {
     const base: [string, '=', string | number][] = [['disabled', '=', 0]];
     if (company) base.push(['company', '=', company]);
     const find = async (extra: [string, '=', string | number]): Promise<string | undefined> => {
-      const rows = await this.erp.list('Sales Taxes and Charges Template', { fields: ['name'], filters: [...base, extra], orderBy: { field: 'name', order: 'asc' }, limitPageLength: 1, schema: namedRow });
+      const rows = await this.erp.list('Sales Taxes and Charges Template', { fields: ['name'], filters: [...base, extra], orderBy: { field: 'name', order: 'asc' }, limitPageLength: 1, schema: namedRowSchema });
       return rows[0]?.name;
     };
     const name = (category ? await find(['tax_category', '=', category]) : undefined) ?? (await find(['is_default', '=', 1]));
@@ -453,8 +452,8 @@ export class MoneyErp {
    * would block the delete (a Link to a document is a back link Frappe refuses to break), so it is cleared first.
    */
   async deleteDraftInvoice(invoice: Invoice, bookingErpName: string): Promise<void> {
-    const linked = await this.erp.getValue(BOOKING, bookingErpName, ['sales_invoice'], { schema: z.looseObject({ sales_invoice: z.string().nullish() }) });
-    if (linked?.sales_invoice === invoice.name) await this.erp.setValue(BOOKING, bookingErpName, { sales_invoice: null });
+    const linked = await this.erp.getValue(BOOKING_DOCTYPE, bookingErpName, ['sales_invoice'], { schema: z.looseObject({ sales_invoice: z.string().nullish() }) });
+    if (linked?.sales_invoice === invoice.name) await this.erp.setValue(BOOKING_DOCTYPE, bookingErpName, { sales_invoice: null });
     await this.deleteDraft(SALES_INVOICE, invoice.name);
   }
 
@@ -513,7 +512,7 @@ export class MoneyErp {
       ],
       orderBy: { field: 'creation', order: 'asc' },
       limitPageLength: 50,
-      schema: namedRow,
+      schema: namedRowSchema,
     });
     const out: Invoice[] = [];
     for (const row of rows) {
@@ -594,11 +593,11 @@ export class MoneyErp {
       docstatus: 1,
     };
     try {
-      const doc = await this.erp.insert(PAYMENT_ENTRY, values, { schema: namedRow });
+      const doc = await this.erp.insert(PAYMENT_ENTRY, values, { schema: namedRowSchema });
       return doc.name;
     } catch (error) {
       if (error instanceof ErpUnavailableError && error.outcomeUnknown) {
-        const rows = await this.erp.list(PAYMENT_ENTRY, { fields: ['name'], filters: [['reference_no', '=', input.reference], ['docstatus', '=', 1]], limitPageLength: 1, schema: namedRow });
+        const rows = await this.erp.list(PAYMENT_ENTRY, { fields: ['name'], filters: [['reference_no', '=', input.reference], ['docstatus', '=', 1]], limitPageLength: 1, schema: namedRowSchema });
         if (rows[0]) return rows[0].name;
       }
       throw error;

@@ -9,6 +9,7 @@ import {
   type ErpChangeNotice,
   type Principal,
 } from '../booking';
+import { BOOKING_DOCTYPE } from '../booking/erp-doc';
 import type { BookingRecord } from '../booking/record';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { localDateOf, MINUTE_MS, percentOf, quote as quoteOf, type BookingStatus, type Cents } from '../domain';
@@ -20,7 +21,7 @@ import { withLock } from '../redis/locks';
 import { feePercentOf } from '../tickets/bookings';
 import type { BookingTickets } from '../tickets/contract';
 import type { BookingDocumentsView, DocumentView, MoneyService, PaymentStartView, PostPaidReport } from './contract';
-import { BOOKING, MoneyErp, PAYMENT_ENTRY, SALES_INVOICE, type Invoice, type NewRow, type PaymentRequest } from './documents';
+import { MoneyErp, PAYMENT_ENTRY, SALES_INVOICE, type Invoice, type NewRow, type PaymentRequest } from './documents';
 import {
   adjustment,
   bookingDescription,
@@ -385,7 +386,7 @@ export class PlaceMoney implements MoneyService {
     }
     if (!own) {
       const made = await this.createInvoice(record, rows, invoiceKeys.booking(erpName), `Réservation ${erpName} (Créneau)`);
-      await this.deps.place.erp.setValue(BOOKING, erpName, { sales_invoice: made.name }).catch((error: unknown) => {
+      await this.deps.place.erp.setValue(BOOKING_DOCTYPE, erpName, { sales_invoice: made.name }).catch((error: unknown) => {
         this.log({ booking: record.id, invoice: made.name, err: error }, 'could not link the invoice on the booking', 'warn');
       });
       return made;
@@ -795,7 +796,7 @@ export class PlaceMoney implements MoneyService {
     const zone = snapshot.siteTimeZone;
     const range = monthRange(month, zone);
     const now = this.now();
-    const rows = await this.deps.place.erp.listAll(BOOKING, {
+    const rows = await this.deps.place.erp.listAll(BOOKING_DOCTYPE, {
       fields: ['name', 'customer', 'status', 'resource', 'starts_at', 'ends_at'],
       filters: [
         ['payment_mode', '=', 'Post Paid'],
@@ -811,7 +812,7 @@ export class PlaceMoney implements MoneyService {
     for (const row of rows) {
       if (!row.customer || !row.starts_at || !row.ends_at) continue;
       // Held time is billed once it has passed; a confirmed booking still to come waits for next month's run.
-      if ((row.status === 'Confirmed' || row.status === 'Checked In') && instantFromErp(row.ends_at, zone, `${BOOKING} ${row.name} ends_at`) > now) continue;
+      if ((row.status === 'Confirmed' || row.status === 'Checked In') && instantFromErp(row.ends_at, zone, `${BOOKING_DOCTYPE} ${row.name} ends_at`) > now) continue;
       byCustomer.set(row.customer, [...(byCustomer.get(row.customer) ?? []), row]);
     }
     const billed = await this.docs.alreadyBilled(rows.map((row) => row.name));
@@ -830,8 +831,8 @@ export class PlaceMoney implements MoneyService {
         const entry = row.resource ? snapshot.resources.get(row.resource) : undefined;
         const description = bookingDescription(
           entry?.resource.name ?? row.resource ?? row.name,
-          instantFromErp(row.starts_at ?? '', zone, `${BOOKING} ${row.name} starts_at`),
-          instantFromErp(row.ends_at ?? '', zone, `${BOOKING} ${row.name} ends_at`),
+          instantFromErp(row.starts_at ?? '', zone, `${BOOKING_DOCTYPE} ${row.name} starts_at`),
+          instantFromErp(row.ends_at ?? '', zone, `${BOOKING_DOCTYPE} ${row.name} ends_at`),
           zone,
         );
         if (row.status === 'Cancelled') {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { flag } from '../catalog/erp-values';
 import { DEFAULT_UNIT_FACTORS, DEFAULT_UOMS, ticketSettingsSchema, type TicketPackType, type TicketSettings, type TicketUse } from '../domain';
-import { ErpNotFoundError, type ErpPort } from '../erp';
+import { ErpNotFoundError, namedRowSchema, type ErpPort } from '../erp';
 import type { Logger } from '../log';
 import {
   DEFAULT_PLACE_TICKET_SETTINGS,
@@ -31,7 +32,6 @@ export interface TicketCatalogSnapshot {
   readonly settings: TicketSettings;
 }
 
-const namedRow = z.looseObject({ name: z.string() });
 const factorRow = z.looseObject({ from_uom: z.string().nullish(), to_uom: z.string().nullish(), value: z.number().nullish() });
 const itemRow = z.looseObject({ item: z.string().nullish() });
 const itemGroupRow = z.looseObject({ item_group: z.string().nullish() });
@@ -54,7 +54,7 @@ export interface TicketCatalogDeps {
 
 /** Every pack type of the ERP that maps cleanly; `onError` hears of the others. */
 export async function readPackTypes(erp: ErpPort, onError: (packType: string, error: string) => void): Promise<TicketPackType[]> {
-  const names = await erp.listAll(PACK_TYPE_DOCTYPE, { fields: ['name'], schema: namedRow });
+  const names = await erp.listAll(PACK_TYPE_DOCTYPE, { fields: ['name'], schema: namedRowSchema });
   const packTypes: TicketPackType[] = [];
   for (const row of names) {
     const doc = await erp.getDoc(PACK_TYPE_DOCTYPE, row.name, { schema: packTypeDocSchema });
@@ -133,13 +133,13 @@ export class TicketCatalog {
 
   /** Whether the ERP has the resource (a check-in names one). */
   async resourceExists(resourceId: string): Promise<boolean> {
-    return (await this.deps.erp.getValue('Creneau Resource', resourceId, ['name'], { schema: namedRow })) !== null;
+    return (await this.deps.erp.getValue('Creneau Resource', resourceId, ['name'], { schema: namedRowSchema })) !== null;
   }
 
   /** A customer's group, or null when the ERP has no such customer. */
   async customer(customer: string): Promise<{ customerGroup: string | undefined; disabled: boolean } | null> {
     const row = await this.deps.erp.getValue('Customer', customer, ['customer_group', 'disabled'], { schema: customerRow });
     if (!row) return null;
-    return { customerGroup: row.customer_group ?? undefined, disabled: row.disabled === 1 || row.disabled === '1' || row.disabled === true };
+    return { customerGroup: row.customer_group ?? undefined, disabled: flag(row.disabled) };
   }
 }

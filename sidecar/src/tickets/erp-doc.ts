@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fromSelectOption, toSelectOption } from '../addon/select-values';
-import { clockFromTime, ErpValueError, flag } from '../catalog/erp-values';
+import { childTable, clockFromTime, ErpValueError, flag } from '../catalog/erp-values';
 import {
   DEFAULT_TICKET_SETTINGS,
   LEDGER_ENTRY_TYPES,
@@ -26,7 +26,6 @@ import type { DocValues } from '../erp';
 export const LEDGER_DOCTYPE = 'Creneau Ticket Ledger Entry';
 export const PACK_TYPE_DOCTYPE = 'Creneau Ticket Pack Type';
 export const BALANCE_DOCTYPE = 'Creneau Ticket Balance';
-export const BOOKING_DOCTYPE = 'Creneau Booking';
 
 /** What the ERP's Data fields `external_id` and `lot` hold (their `length` in the DocType). */
 export const MAX_KEY_LENGTH = 255;
@@ -181,10 +180,7 @@ export const packTypeDocSchema = z.looseObject({
   ticket_unit: z.string().nullish(),
   validity_days: z.unknown().optional(),
   allow_conversion: z.unknown().optional(),
-  eligibility: z
-    .array(z.looseObject({ applies_to: text, resource: text, item_group: text, customer_group: text }))
-    .nullish()
-    .transform((rows) => rows ?? []),
+  eligibility: childTable(z.looseObject({ applies_to: text, resource: text, item_group: text, customer_group: text })),
 });
 export type PackTypeDoc = z.infer<typeof packTypeDocSchema>;
 
@@ -283,18 +279,15 @@ export const invoiceDocSchema = z.looseObject({
   return_against: text,
   subscription: text,
   from_date: text,
-  items: z
-    .array(
-      z.looseObject({
-        name: z.string().min(1),
-        item_code: z.string().nullish(),
-        qty: z.number().nullish(),
-        stock_qty: z.number().nullish(),
-        sales_invoice_item: text,
-      }),
-    )
-    .nullish()
-    .transform((rows) => rows ?? []),
+  items: childTable(
+    z.looseObject({
+      name: z.string().min(1),
+      item_code: z.string().nullish(),
+      qty: z.number().nullish(),
+      stock_qty: z.number().nullish(),
+      sales_invoice_item: text,
+    }),
+  ),
 });
 export type InvoiceDoc = z.infer<typeof invoiceDocSchema>;
 

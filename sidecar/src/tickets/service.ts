@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ForbiddenError, InvalidRequestError, NotFoundError, type Principal } from '../booking/contract';
+import { childTable } from '../catalog/erp-values';
 import {
   balance as balanceOf,
   bookingDebitOperation,
@@ -57,10 +58,7 @@ import type { ReminderJobData } from './writer';
 const paymentRow = z.looseObject({ posting_date: z.string().nullish() });
 const paymentEntryDoc = z.looseObject({
   name: z.string(),
-  references: z
-    .array(z.looseObject({ reference_doctype: z.string().nullish(), reference_name: z.string().nullish() }))
-    .nullish()
-    .transform((rows) => rows ?? []),
+  references: childTable(z.looseObject({ reference_doctype: z.string().nullish(), reference_name: z.string().nullish() })),
 });
 
 export const HISTORY_PAGE = { default: 50, max: 200 } as const;

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { UnavailableError, type ErpChangeNotice } from '../booking/contract';
+import { BOOKING_DOCTYPE } from '../booking/erp-doc';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { ticketLedger, type LedgerEntry } from '../domain';
 import { ErpNotFoundError } from '../erp';
 import { jobId, QUEUE_NAMES } from '../queue/queues';
 import { RedisLock, waitForRelease, withLock } from '../redis/locks';
 import type { TicketContext } from './context';
-import { BOOKING_DOCTYPE, entryFromDoc, keyOfDoc, LEDGER_DOCTYPE, LEDGER_FIELDS, ledgerDocSchema, PACK_TYPE_DOCTYPE, type LedgerDoc } from './erp-doc';
+import { entryFromDoc, keyOfDoc, LEDGER_DOCTYPE, LEDGER_FIELDS, ledgerDocSchema, PACK_TYPE_DOCTYPE, type LedgerDoc } from './erp-doc';
 import { operationOf } from './operations';
 
 /**

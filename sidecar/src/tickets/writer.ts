@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { z } from 'zod';
 import { toSelectOption } from '../addon/select-values';
+import { BOOKING_DOCTYPE } from '../booking/erp-doc';
 import { erpFromInstant } from '../catalog/erp-values';
 import { balance, ledgerEntrySchema, type ExpiryReminder, type LedgerEntry } from '../domain';
-import { ErpDuplicateError, ErpUnavailableError, ErpValidationError, ErpNotFoundError, type DocValues, type ErpPort } from '../erp';
+import { ErpDuplicateError, ErpNotFoundError, ErpUnavailableError, ErpValidationError, namedRowSchema, type DocValues, type ErpPort } from '../erp';
 import type { Logger } from '../log';
 import { withLock } from '../redis/locks';
 import type { EntryJobData, TicketContext } from './context';
-import { BALANCE_DOCTYPE, BOOKING_DOCTYPE, docValuesOf, erpKey, LEDGER_DOCTYPE } from './erp-doc';
+import { BALANCE_DOCTYPE, docValuesOf, erpKey, LEDGER_DOCTYPE } from './erp-doc';
 import { reminderText } from './reminders';
 import { TicketStore } from './store';
 
@@ -26,7 +27,6 @@ export class NotYetError extends Error {
 }
 
 const foundRow = z.looseObject({ name: z.string(), docstatus: z.number().int().nullish() });
-const nameRow = z.looseObject({ name: z.string() });
 const emailRow = z.looseObject({ email_id: z.string().nullish() });
 
 export const entryJobSchema = z.object({ entry: ledgerEntrySchema, decidedAt: z.number() });
@@ -158,7 +158,7 @@ export class TicketWriter {
       out.againstEntry = name;
     }
     if (entry.booking !== undefined) {
-      const row = await this.ctx.erp.getValue(BOOKING_DOCTYPE, [['external_id', '=', entry.booking]], ['name'], { schema: nameRow });
+      const row = await this.ctx.erp.getValue(BOOKING_DOCTYPE, [['external_id', '=', entry.booking]], ['name'], { schema: namedRowSchema });
       if (row) {
         out.booking = row.name;
       } else if (this.ctx.now() - decidedAt < this.ctx.options.bookingLinkGraceMs) {
@@ -211,7 +211,7 @@ export class TicketWriter {
 
   private async upsertBalance(externalId: string, values: DocValues): Promise<void> {
     const { erp } = this.ctx;
-    const find = () => erp.getValue(BALANCE_DOCTYPE, [['external_id', '=', externalId]], ['name'], { schema: nameRow });
+    const find = () => erp.getValue(BALANCE_DOCTYPE, [['external_id', '=', externalId]], ['name'], { schema: namedRowSchema });
     const existing = await find();
     if (existing) {
       await erp.update(BALANCE_DOCTYPE, existing.name, values, { idempotent: true });
@@ -240,7 +240,7 @@ export class TicketWriter {
     const { reminder } = data;
     const { erp } = this.ctx;
     const messageId = this.messageId(reminder);
-    const existing = await erp.getValue('Communication', [['message_id', '=', messageId]], ['name'], { schema: nameRow });
+    const existing = await erp.getValue('Communication', [['message_id', '=', messageId]], ['name'], { schema: namedRowSchema });
     if (!existing) {
       const email = (await erp.getValue('Customer', reminder.customer, ['email_id'], { schema: emailRow }))?.email_id ?? undefined;
       const text = reminderText(reminder, data.unit);
