@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fromSelectOption, toSelectOption } from '../addon/select-values';
-import { centsFromDecimal, decimalFromCents, erpFromInstant, instantFromErp } from '../catalog/erp-values';
+import { centsFromDecimal, decimalFromCents, erpFromInstant, instantFromErp, textOf } from '../catalog/erp-values';
 import { BOOKING_STATUSES, percentOf, type BookingStatus, type Cents, type Instant, type Resource } from '../domain';
 import type { DocValues } from '../erp';
 import type { PaymentMode } from './contract';
@@ -139,7 +139,7 @@ export function erpBookingFromDoc(doc: BookingDoc, siteZone: string): ErpBooking
       booking: {
         erpName: doc.name,
         erpModified: doc.modified ?? null,
-        externalId: doc.external_id?.trim() ? doc.external_id.trim() : null,
+        externalId: textOf(doc.external_id) ?? null,
         resourceId: doc.resource,
         customer: doc.customer,
         user: doc.user?.trim() ? doc.user : null,

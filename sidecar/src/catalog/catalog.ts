@@ -6,6 +6,7 @@ import { localDateOf, type Resource } from '../domain';
 import { ErpNotFoundError, ErpPermissionError, namedRowSchema, type ErpPort } from '../erp';
 import type { Logger } from '../log';
 import type { PlaceKeyspace } from '../redis/keys';
+import { textOf } from './erp-values';
 import {
   customerDocSchema,
   itemPriceRowSchema,
@@ -186,8 +187,7 @@ export class Catalog {
   private async readSingleField(doctype: string, field: string): Promise<string | undefined> {
     try {
       const doc = await this.deps.erp.getDoc(doctype, doctype, { schema: singleSchema(field) });
-      const value = doc[field];
-      return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+      return textOf(doc[field]);
     } catch (error) {
       // An API user without System Manager cannot read System Settings: the configured zone stands in.
       if (error instanceof ErpPermissionError || error instanceof ErpNotFoundError) return undefined;

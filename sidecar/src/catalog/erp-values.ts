@@ -94,6 +94,11 @@ export function isoInZone(instant: Instant, zone: string): string {
   return iso;
 }
 
+/** A Data or Link field's text, trimmed; undefined when the field is empty (Frappe sends "", null or nothing). */
+export function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
 /** A child table (Table field): its rows, none when the document was saved without any (Frappe then sends null or nothing). */
 export const childTable = <T extends z.ZodType>(row: T) =>
   z

@@ -25,6 +25,7 @@ import {
   isoInZone,
   lines,
   optionalPositiveInt,
+  textOf,
   wholeNumber,
 } from './erp-values';
 
@@ -161,10 +162,10 @@ export function resourceFromErp(doc: ResourceDoc, siteZone: string, defaults: Re
     bufferAfterMinutes: int(doc.buffer_after_minutes, 'buffer_after_minutes', 0) ?? 0,
     approvalRequired: flag(doc.approval_required),
     depositPercent: depositPercent ?? 0,
-    requiredQualification: doc.required_qualification?.trim() ? doc.required_qualification.trim() : undefined,
+    requiredQualification: textOf(doc.required_qualification),
     memberGroups: doc.member_groups.map((row) => row.customer_group ?? '').filter((group) => group !== ''),
-    timeZone: doc.time_zone?.trim() ? doc.time_zone.trim() : siteZone,
-    calendarId: doc.calendar_id?.trim() ? doc.calendar_id.trim() : undefined,
+    timeZone: textOf(doc.time_zone) ?? siteZone,
+    calendarId: textOf(doc.calendar_id),
     pricingMode: (doc.pricing_mode ? fromSelectOption(doc.pricing_mode) : defaults.pricingMode) as ResourceSettingsInput['pricingMode'],
     halfDayThresholdMinutes: int(doc.half_day_threshold_minutes, 'half_day_threshold_minutes', defaults.halfDayThresholdMinutes),
     dayThresholdMinutes: optional(doc.day_threshold_minutes, 'day_threshold_minutes') ?? defaults.dayThresholdMinutes,
@@ -310,8 +311,8 @@ export function rulesFromErp(doc: SettingsDoc): { rules: PlaceRules; errors: str
     return [parsed.data];
   });
 
-  const holidayCountry = doc.holiday_country?.trim() ? doc.holiday_country.trim().toUpperCase() : 'FR';
-  const holidaySubdivision = doc.holiday_subdivision?.trim() ? doc.holiday_subdivision.trim() : undefined;
+  const holidayCountry = textOf(doc.holiday_country)?.toUpperCase() ?? 'FR';
+  const holidaySubdivision = textOf(doc.holiday_subdivision);
   const holidaysClose = doc.holidays_close === undefined || doc.holidays_close === null ? true : flag(doc.holidays_close);
   let place: Place;
   try {
@@ -334,7 +335,7 @@ export function rulesFromErp(doc: SettingsDoc): { rules: PlaceRules; errors: str
       cancellationPolicy,
       quotas,
       place,
-      defaultPriceList: doc.default_price_list?.trim() ? doc.default_price_list.trim() : undefined,
+      defaultPriceList: textOf(doc.default_price_list),
       resourceDefaults,
     },
     errors,
@@ -403,11 +404,11 @@ export function memberFromCustomer(doc: CustomerDoc, zone: string): { profile: M
     profile: {
       customer: doc.name,
       customerName: doc.customer_name ?? doc.name,
-      customerGroup: doc.customer_group?.trim() ? doc.customer_group.trim() : undefined,
+      customerGroup: textOf(doc.customer_group),
       qualifications,
       postPaid: flag(doc.creneau_post_paid),
       disabled: flag(doc.disabled),
-      ownPriceList: doc.default_price_list?.trim() ? doc.default_price_list.trim() : undefined,
+      ownPriceList: textOf(doc.default_price_list),
     },
     errors: errors.map((error) => `Customer "${doc.name}": ${error}`),
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BOOKING_DOCTYPE } from '../booking/erp-doc';
-import { centsFromDecimal, decimalFromCents } from '../catalog/erp-values';
+import { centsFromDecimal, decimalFromCents, textOf } from '../catalog/erp-values';
 import type { Cents } from '../domain';
 import { docstatusSchema, ErpNotFoundError, ErpUnavailableError, namedRowSchema, type DocValues, type ErpPort } from '../erp';
 import type { CreditRow, InvoiceRow, Line } from './plan';
@@ -140,7 +140,7 @@ export function invoiceFromDoc(doc: InvoiceDoc): Invoice {
     customer: doc.customer,
     isReturn: doc.is_return === 1 || doc.is_return === true || doc.is_return === '1',
     returnAgainst: doc.return_against ?? null,
-    key: doc.po_no?.trim() ? doc.po_no.trim() : null,
+    key: textOf(doc.po_no) ?? null,
     postingDate: doc.posting_date ?? null,
     currency: doc.currency ?? 'EUR',
     lines: cents(doc.total, `${what} total`),
@@ -345,7 +345,7 @@ export class MoneyErp {
     let invoicingDay = 1;
     try {
       const doc = await this.erp.getDoc('Creneau Settings', 'Creneau Settings', { schema: settingsSchema });
-      company = doc.company?.trim() ? doc.company.trim() : undefined;
+      company = textOf(doc.company);
       const day = Number(doc.post_paid_invoicing_day ?? 1);
       invoicingDay = Number.isInteger(day) && day >= 1 && day <= 31 ? day : 1;
     } catch (error) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fromSelectOption, toSelectOption } from '../addon/select-values';
-import { childTable, clockFromTime, ErpValueError, flag } from '../catalog/erp-values';
+import { childTable, clockFromTime, ErpValueError, flag, textOf } from '../catalog/erp-values';
 import {
   DEFAULT_TICKET_SETTINGS,
   LEDGER_ENTRY_TYPES,
@@ -92,7 +92,7 @@ export const LEDGER_FIELDS = [
 /** An entry typed in the desk has no external id: its key is its ERP name, which never changes. */
 export const erpKey = (name: string): string => `erp:${name}`;
 
-export const keyOfDoc = (doc: Pick<LedgerDoc, 'name' | 'external_id'>): string => (doc.external_id?.trim() ? doc.external_id.trim() : erpKey(doc.name));
+export const keyOfDoc = (doc: Pick<LedgerDoc, 'name' | 'external_id'>): string => textOf(doc.external_id) ?? erpKey(doc.name);
 
 const ENTRY_TYPES = new Set<string>(LEDGER_ENTRY_TYPES);
 
@@ -125,7 +125,7 @@ export function entryFromDoc(doc: LedgerDoc, links: DocLinks): MappedEntry {
     return { ok: false, erpName: doc.name, error: `quantity ${String(doc.quantity)} is not a whole number of tickets other than 0` };
   }
   const against = doc.against_entry?.trim();
-  const lot = doc.lot?.trim() ? doc.lot.trim() : against ? (links.keyOfName(against) ?? erpKey(against)) : undefined;
+  const lot = textOf(doc.lot) ?? (against ? (links.keyOfName(against) ?? erpKey(against)) : undefined);
   const bookingName = doc.booking?.trim();
   const booking = (bookingName ? links.bookingIdOf(bookingName) : undefined) ?? bookingIdInKey(key);
   const candidate = {
