@@ -98,20 +98,29 @@ export type Mapped<T> = { ok: true; value: T } | { ok: false; errors: string[] }
 const isEmpty = (value: unknown): boolean => value === null || value === undefined || value === '';
 
 /**
- * A Creneau Resource as the domain's resource. `siteZone` is the ERP's own zone, in which its
- * naive closure date-times are written; the resource's `time_zone` is where its opening hours are.
+ * Reading a document field by field: `attempt` runs one field's reading and, when it throws, notes
+ * the error under the document's label and goes on, so that a manager learns every bad field at once.
  */
-export function resourceFromErp(doc: ResourceDoc, siteZone: string, defaults: ResourceDefaults = DEFAULT_RESOURCE_DEFAULTS): Mapped<CatalogResource> {
+function collectErrors(label: string): { errors: string[]; attempt: <T>(read: () => T) => T | undefined } {
   const errors: string[] = [];
-  const label = `Creneau Resource "${doc.name}"`;
-  const attempt = <T>(fn: () => T): T | undefined => {
+  const attempt = <T>(read: () => T): T | undefined => {
     try {
-      return fn();
+      return read();
     } catch (error) {
       errors.push(`${label}: ${(error as Error).message}`);
       return undefined;
     }
   };
+  return { errors, attempt };
+}
+
+/**
+ * A Creneau Resource as the domain's resource. `siteZone` is the ERP's own zone, in which its
+ * naive closure date-times are written; the resource's `time_zone` is where its opening hours are.
+ */
+export function resourceFromErp(doc: ResourceDoc, siteZone: string, defaults: ResourceDefaults = DEFAULT_RESOURCE_DEFAULTS): Mapped<CatalogResource> {
+  const label = `Creneau Resource "${doc.name}"`;
+  const { errors, attempt } = collectErrors(label);
   const int = (value: unknown, what: string, fallback?: number): number | undefined =>
     isEmpty(value) ? fallback : attempt(() => wholeNumber(value, what));
   const optional = (value: unknown, what: string): number | undefined => attempt(() => optionalPositiveInt(value, what));
@@ -264,16 +273,8 @@ const NO_REFUND: CancellationPolicy = cancellationPolicySchema.parse([{ minNotic
  * reported, the rest still applies.
  */
 export function rulesFromErp(doc: SettingsDoc): { rules: PlaceRules; errors: string[] } {
-  const errors: string[] = [];
   const label = 'Creneau Settings';
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (error) {
-      errors.push(`${label}: ${(error as Error).message}`);
-      return undefined;
-    }
-  };
+  const { errors, attempt } = collectErrors(label);
 
   const holdMinutes = attempt(() => optionalPositiveInt(doc.hold_minutes, 'hold_minutes')) ?? DEFAULT_HOLD_MINUTES;
 
