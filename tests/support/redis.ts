@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { connectRedis } from '../../sidecar/src/redis/connection';
+import { placeKeyspace } from '../../sidecar/src/redis/keys';
 
 /** The shared Redis the tests use; each test keeps to a place id of its own under it. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -11,4 +13,14 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (found.length > 0) await redis.unlink(...found);
   } while (cursor !== '0');
+}
+
+/** Deletes a place's keys (`creneau:<place>:`) on a connection of its own, for a test whose sidecar has closed its connections. */
+export async function dropPlaceKeys(placeId: string, url = REDIS_URL): Promise<void> {
+  const redis = await connectRedis(url, { name: `creneau-cleanup-${placeId}` });
+  try {
+    await deleteKeys(redis, placeKeyspace(placeId).prefix);
+  } finally {
+    await redis.quit();
+  }
 }

@@ -1,22 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { freePort } from '../../../scripts/src/lib/redis-server';
-import { DEMO_MANAGER, DEMO_PASSWORD } from '../../../scripts/src/seed/demo-data';
-import { seedDemo } from '../../../scripts/src/seed/demo';
-import { runInstall } from '../../../sidecar/src/addon/installer';
-import { readSecrets } from '../../../sidecar/src/config';
-import { createFrappeAdapter, type ErpPort } from '../../../sidecar/src/erp';
+import { DEMO_PASSWORD } from '../../../scripts/src/seed/demo-data';
+import type { ErpPort } from '../../../sidecar/src/erp';
 import { occupancySchema, resourcesResponse } from '../../../sidecar/src/http/schemas';
-import { connectRedis } from '../../../sidecar/src/redis/connection';
-import { placeKeyspace } from '../../../sidecar/src/redis/keys';
-import { startEmulator, type EmulatorHandle } from '../../emulator/src';
+import type { EmulatorHandle } from '../../emulator/src';
 import { ApiClient, errorOf, signedIn, type ApiResponse } from '../../integration/http/support/client';
+import { adminAccess, demoManager, startDemoErp, type DemoErp } from '../../support/erp';
 import { eventually } from '../../support/eventually';
-import { deleteKeys, REDIS_URL } from '../../support/redis';
+import { dropPlaceKeys } from '../../support/redis';
 import { at, parisTime, weekdayAhead } from '../../support/time';
 
 /**
@@ -35,9 +29,9 @@ interface Proc {
   settings: Record<string, unknown>;
 }
 
+let demo: DemoErp;
 let emulator: EmulatorHandle;
 let erp: ErpPort;
-let stateDir: string;
 let placeId: string;
 const procs: Proc[] = [];
 
@@ -84,31 +78,16 @@ async function inBatches<T, R>(items: readonly T[], width: number, fn: (item: T,
 
 beforeAll(async () => {
   placeId = `e2e-api-${randomBytes(3).toString('hex')}`;
-  emulator = await startEmulator({ randomSeed: 5 });
-  erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
   const ports = [await freePort(), await freePort()];
-  stateDir = mkdtempSync(join(tmpdir(), 'creneau-e2e-api-'));
-  const secretsFile = join(stateDir, 'secrets.json');
-  await runInstall({ port: erp, erpUrl: emulator.url, place: placeId, sidecarUrl: `http://127.0.0.1:${String(ports[0])}`, secretsFile, dryRun: false, print: () => undefined });
-  await seedDemo(erp, () => undefined);
+  demo = await startDemoErp(placeId, `http://127.0.0.1:${String(ports[0])}`, { randomSeed: 5 });
+  ({ emulator, erp } = demo);
   for (let i = 0; i < MEMBERS; i++) {
     const email = `member-${String(i).padStart(3, '0')}@e2e.creneau.test`;
     emulator.store.insert({ doctype: 'User', email, first_name: `Membre ${String(i)}`, user_type: 'Website User', new_password: DEMO_PASSWORD, send_welcome_email: 0, roles: [{ role: 'Customer' }] });
     emulator.store.insert({ doctype: 'Customer', customer_name: `Membre ${String(i)}`, customer_type: 'Individual', customer_group: 'Individual', territory: 'France', portal_users: [{ user: email }] });
   }
-  const webhookSecret = readSecrets(secretsFile)[placeId]?.webhookSecret;
   for (const port of ports) {
-    procs.push(
-      await startApiProcess({
-        placeId,
-        port,
-        redisUrl: REDIS_URL,
-        erp: { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret },
-        webhookSecret,
-        signInPerIp: 10_000,
-        lockDurationMs: 3_000,
-      }),
-    );
+    procs.push(await startApiProcess({ placeId, port, erp: adminAccess(emulator), webhookSecret: demo.addon.webhookSecret, signInPerIp: 10_000, lockDurationMs: 3_000 }));
   }
 }, 170_000);
 
@@ -122,11 +101,8 @@ afterAll(async () => {
       clearTimeout(timer);
     }
   }
-  await emulator.close();
-  const redis = await connectRedis(REDIS_URL);
-  await deleteKeys(redis, placeKeyspace(placeId).prefix);
-  await redis.quit();
-  rmSync(stateDir, { recursive: true, force: true });
+  await demo.close();
+  await dropPlaceKeys(placeId);
 });
 
 let signedInClients: Promise<ApiClient[]> | undefined;
@@ -180,7 +156,7 @@ describe('no oversell through the API', () => {
     expect(oneRefusal && errorOf(oneRefusal).message).toMatch(/visiteurs sans réservation|disponible/);
     process.stdout.write(`e2e: ${String(MEMBERS)} simultaneous bookings over 2 processes decided in ${seconds.toFixed(2)} s (${(MEMBERS / seconds).toFixed(0)}/s)\n`);
 
-    const manager = await signedIn(a.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
+    const manager = await signedIn(a.url, placeId, demoManager);
     const occupancy = occupancySchema.parse((await manager.get(`/manager/occupancy?date=${day}`)).body);
     expect(occupancy.resources.find((r) => r.resourceId === pool?.id)?.peak).toBe(15);
 
@@ -247,7 +223,7 @@ describe('no oversell through the API', () => {
     expect(new Set(refusals)).toEqual(new Set(refusals.filter((c) => ['WALK_IN_MARGIN', 'CAPACITY'].includes(c))));
 
     const restarted = procs[1];
-    const manager = await signedIn(restarted.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
+    const manager = await signedIn(restarted.url, placeId, demoManager);
     const occupancy = occupancySchema.parse((await manager.get(`/manager/occupancy?date=${day}`)).body);
     expect(occupancy.resources.find((r) => r.resourceId === pool?.id)?.peak).toBe(15);
     const inErp = await eventually(async () => {

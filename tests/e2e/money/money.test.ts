@@ -1,22 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { freePort } from '../../../scripts/src/lib/redis-server';
-import { DEMO_MANAGER, DEMO_MEMBERS, DEMO_PASSWORD } from '../../../scripts/src/seed/demo-data';
-import { seedDemo } from '../../../scripts/src/seed/demo';
-import { runInstall } from '../../../sidecar/src/addon/installer';
-import { readSecrets } from '../../../sidecar/src/config';
-import { createFrappeAdapter } from '../../../sidecar/src/erp';
-import { startSidecar, type SidecarHandle } from '../../../sidecar/src/main';
-import { connectRedis } from '../../../sidecar/src/redis/connection';
-import { placeKeyspace } from '../../../sidecar/src/redis/keys';
-import { startEmulator, type EmulatorHandle } from '../../emulator/src';
+import type { SidecarHandle } from '../../../sidecar/src/main';
+import type { EmulatorHandle } from '../../emulator/src';
 import { signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
+import { startDemoSidecar } from '../support/demo-sidecar';
 import { eventually } from '../../support/eventually';
+import { demoManager, demoMember, startDemoErp, type DemoErp } from '../../support/erp';
 import { captureLogs } from '../../support/logs';
-import { deleteKeys, REDIS_URL } from '../../support/redis';
+import { dropPlaceKeys } from '../../support/redis';
 import { at, PARIS, parisTime, weekdayAhead } from '../../support/time';
 
 /**
@@ -72,65 +64,31 @@ interface PaymentStart {
   invoice: ErpDocument;
 }
 
+let demo: DemoErp;
 let emulator: EmulatorHandle;
 let sidecar: SidecarHandle;
 let placeId: string;
-let stateDir: string;
 let shiftMs = 0;
 const logs = captureLogs('info');
 
-const member = (index: number) => {
-  const m = DEMO_MEMBERS[index];
-  if (!m) throw new Error(`no demo member ${String(index)}`);
-  return { user: m.email, password: DEMO_PASSWORD };
-};
-
 beforeAll(async () => {
   placeId = `e2e-money-${randomBytes(3).toString('hex')}`;
-  emulator = await startEmulator({ randomSeed: 41, paymentGateway: true });
-  const erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
   const port = await freePort();
-  const url = `http://127.0.0.1:${String(port)}`;
-  stateDir = mkdtempSync(join(tmpdir(), 'creneau-e2e-money-'));
-  const secretsFile = join(stateDir, 'secrets.json');
-  await runInstall({ port: erp, erpUrl: emulator.url, place: placeId, sidecarUrl: url, secretsFile, dryRun: false, print: () => undefined });
-  await seedDemo(erp, () => undefined);
-  sidecar = await startSidecar(
-    {
-      http: { host: '127.0.0.1', port, publicUrl: url },
-      redis: { url: REDIS_URL },
-      log: { level: 'info' },
-      secretsFile,
-      places: [
-        {
-          id: placeId,
-          name: 'La Fabrique (e2e)',
-          timeZone: PARIS,
-          currency: 'EUR',
-          hosts: [],
-          erp: { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret, timeoutMs: 5_000 },
-          webhookSecret: readSecrets(secretsFile)[placeId]?.webhookSecret,
-        },
-      ],
-      source: 'e2e',
-    },
-    {
-      logger: logs.logger,
-      now: () => Date.now() + shiftMs,
-      engine: { holdMs: 8_000, writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000 },
-      money: { backoffMs: 100, attempts: 30, pollEveryMs: 2_000 },
-    },
-  );
+  demo = await startDemoErp(placeId, `http://127.0.0.1:${String(port)}`, { randomSeed: 41, paymentGateway: true });
+  emulator = demo.emulator;
+  sidecar = await startDemoSidecar(demo, placeId, port, 5_000, {
+    logger: logs.logger,
+    now: () => Date.now() + shiftMs,
+    engine: { holdMs: 8_000, writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000 },
+    money: { backoffMs: 100, attempts: 30, pollEveryMs: 2_000 },
+  });
 });
 
 afterAll(async () => {
   await sidecar.close();
   logs.replay();
-  await emulator.close();
-  const redis = await connectRedis(REDIS_URL, { name: 'e2e-money-cleanup' });
-  await deleteKeys(redis, placeKeyspace(placeId).prefix);
-  await redis.quit();
-  rmSync(stateDir, { recursive: true, force: true });
+  await demo.close();
+  await dropPlaceKeys(placeId);
 });
 
 afterEach(() => {
@@ -165,7 +123,7 @@ async function payOnCheckout(paymentUrl: string): Promise<void> {
 const lines = (rows: QuoteLine[]) => rows.map((r) => [r.itemCode, r.uom, r.qty, r.rate.cents, r.amount.cents]);
 
 it('prepaid and paid: the quote, the draft invoice line for line, the checkout, the booking confirmed by webhook', async () => {
-  const leo = await signedIn(sidecar.url, placeId, member(1));
+  const leo = await signedIn(sidecar.url, placeId, demoMember(1));
   const day = weekdayAhead(8);
   const request = { resourceId: "Salle L'Atelier", start: parisTime(day, '10:00'), end: parisTime(day, '12:00') };
   const quote = ok<{ lines: QuoteLine[]; total: Money }>(await leo.post('/quotes', request));
@@ -185,12 +143,12 @@ it('prepaid and paid: the quote, the draft invoice line for line, the checkout, 
   const after = await documents(leo, made.id);
   expect(after.documents.map((d) => [d.kind, d.status, d.lines.cents, d.outstanding.cents])).toEqual([['invoice', 'Paid', quote.total.cents, 0]]);
   // Another member does not see them.
-  const camille = await signedIn(sidecar.url, placeId, member(0));
+  const camille = await signedIn(sidecar.url, placeId, demoMember(0));
   expect((await camille.get(`/bookings/${made.id}/invoices`)).status).toBe(404);
 });
 
 it('prepaid and expired: the checkout is withdrawn with the hold, the invoice cancelled, and paying refused', async () => {
-  const leo = await signedIn(sidecar.url, placeId, member(1));
+  const leo = await signedIn(sidecar.url, placeId, demoMember(1));
   const day = weekdayAhead(8);
   const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: parisTime(day, '14:00'), end: parisTime(day, '15:00') }), 201);
   const start = await eventually(async () => {
@@ -210,8 +168,8 @@ it('prepaid and expired: the checkout is withdrawn with the hold, the invoice ca
 });
 
 it('a cancellation at each step of the policy: the credit note is the refund shown', async () => {
-  const leo = await signedIn(sidecar.url, placeId, member(1));
-  const manager = await signedIn(sidecar.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
+  const leo = await signedIn(sidecar.url, placeId, demoMember(1));
+  const manager = await signedIn(sidecar.url, placeId, demoManager);
   const day = weekdayAhead(15);
   const cases = [
     { from: '09:00', to: '10:00', hoursBefore: 72, refundShare: 1 },
@@ -248,8 +206,8 @@ it('a cancellation at each step of the policy: the credit note is the refund sho
 });
 
 it('machine approved → deposit → use → final invoice for the time used, the rest paid online', async () => {
-  const camille = await signedIn(sidecar.url, placeId, member(0));
-  const manager = await signedIn(sidecar.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
+  const camille = await signedIn(sidecar.url, placeId, demoMember(0));
+  const manager = await signedIn(sidecar.url, placeId, demoManager);
   const day = weekdayAhead(4);
   const made = ok<Booking>(await camille.post('/bookings', { resourceId: 'Découpe laser', start: parisTime(day, '10:00'), end: parisTime(day, '12:00') }), 201);
   expect([made.status, made.paymentMode, made.quote?.deposit.cents]).toEqual(['pending_approval', 'deposit', 1800]);
@@ -287,8 +245,8 @@ it('machine approved → deposit → use → final invoice for the time used, th
 });
 
 it('a post-paid month: confirmed at once, one draft invoice the month after, for the accountant', async () => {
-  const atelier = await signedIn(sidecar.url, placeId, member(2));
-  const manager = await signedIn(sidecar.url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
+  const atelier = await signedIn(sidecar.url, placeId, demoMember(2));
+  const manager = await signedIn(sidecar.url, placeId, demoManager);
   const month = DateTime.now().setZone(PARIS).startOf('month').plus({ months: 1 });
   const date = weekdayAhead(6, month.toMillis());
   shiftMs = at(date, '06:00') - Date.now();
@@ -315,7 +273,7 @@ it('a post-paid month: confirmed at once, one draft invoice the month after, for
 });
 
 it('the ERP down when the member pays: a clear 503 to retry, then the checkout', async () => {
-  const leo = await signedIn(sidecar.url, placeId, member(1));
+  const leo = await signedIn(sidecar.url, placeId, demoMember(1));
   const day = weekdayAhead(22);
   const made = ok<Booking>(await leo.post('/bookings', { resourceId: 'Salle La Verrière', start: parisTime(day, '14:00'), end: parisTime(day, '15:00') }), 201);
   await eventually(async () => ((await documents(leo, made.id)).documents.length > 0 ? true : undefined), 'the draft invoice');

@@ -1,25 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { freePort } from '../../../scripts/src/lib/redis-server';
-import { DEMO_MANAGER, DEMO_MEMBERS, DEMO_PASSWORD } from '../../../scripts/src/seed/demo-data';
-import { seedDemo } from '../../../scripts/src/seed/demo';
-import { runInstall } from '../../../sidecar/src/addon/installer';
-import { readSecrets } from '../../../sidecar/src/config';
 import { publicHoliday } from '../../../sidecar/src/domain';
-import { createFrappeAdapter, type ErpPort } from '../../../sidecar/src/erp';
-import { startSidecar, type SidecarHandle } from '../../../sidecar/src/main';
+import type { ErpPort } from '../../../sidecar/src/erp';
+import type { SidecarHandle } from '../../../sidecar/src/main';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace } from '../../../sidecar/src/redis/keys';
 import { TicketStore } from '../../../sidecar/src/tickets/store';
-import { startEmulator, type EmulatorHandle } from '../../emulator/src';
+import type { EmulatorHandle } from '../../emulator/src';
 import { errorOf, signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
+import { startDemoSidecar } from '../support/demo-sidecar';
 import { eventually } from '../../support/eventually';
+import { demoManager, demoMember, startDemoErp, type DemoErp } from '../../support/erp';
 import { captureLogs } from '../../support/logs';
-import { deleteKeys, REDIS_URL } from '../../support/redis';
+import { dropPlaceKeys, REDIS_URL } from '../../support/redis';
 import { PARIS, parisTime } from '../../support/time';
 
 /**
@@ -38,22 +33,16 @@ const PACK_ITEM = 'CARNET-COWORKING-10DJ';
 /** How long the background work (webhooks, ERP writes, 200 bookings at once) is waited for before a test gives up. */
 const WAIT_MS = 60_000;
 
+let demo: DemoErp;
 let emulator: EmulatorHandle;
 let erp: ErpPort;
 let sidecar: SidecarHandle;
 let placeId: string;
-let stateDir: string;
 let camille: ApiClient;
 let leo: ApiClient;
 let manager: ApiClient;
 // The sidecar's warnings (a job cut short by the shutdown) stay out of the run's output; CRENEAU_TEST_LOGS=40 shows them.
 const logs = captureLogs('warn');
-
-const account = (index: number) => {
-  const m = DEMO_MEMBERS[index];
-  if (!m) throw new Error(`no demo member ${String(index)}`);
-  return { user: m.email, password: DEMO_PASSWORD, customer: m.customer_name };
-};
 
 interface Balance {
   packs: { packType: string; tickets: number; byExpiry: { expiresOn: string | null; tickets: number }[] }[];
@@ -70,55 +59,27 @@ interface Booking {
 
 beforeAll(async () => {
   placeId = `e2e-tickets-${randomBytes(3).toString('hex')}`;
-  emulator = await startEmulator({ randomSeed: 43, paymentGateway: true });
-  erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
   const port = await freePort();
-  const url = `http://127.0.0.1:${String(port)}`;
-  stateDir = mkdtempSync(join(tmpdir(), 'creneau-e2e-tickets-'));
-  const secretsFile = join(stateDir, 'secrets.json');
-  await runInstall({ port: erp, erpUrl: emulator.url, place: placeId, sidecarUrl: url, secretsFile, dryRun: false, print: () => undefined });
-  await seedDemo(erp, () => undefined);
-  sidecar = await startSidecar(
-    {
-      http: { host: '127.0.0.1', port, publicUrl: url },
-      redis: { url: REDIS_URL },
-      log: { level: 'warn' },
-      secretsFile,
-      places: [
-        {
-          id: placeId,
-          name: 'La Fabrique (e2e)',
-          timeZone: PARIS,
-          currency: 'EUR',
-          hosts: [],
-          erp: { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret, timeoutMs: 10_000 },
-          webhookSecret: readSecrets(secretsFile)[placeId]?.webhookSecret,
-        },
-      ],
-      source: 'e2e',
-    },
-    {
-      logger: logs.logger,
-      engine: { holdMs: 60_000, writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000 },
-      money: { backoffMs: 100, attempts: 30, pollEveryMs: 2_000 },
-      tickets: { writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000, balanceDelayMs: 100 },
-      // One member books 200 times at once below: the per-member booking limit is raised for it.
-      api: { limits: { bookingsPerMember: { limit: 1_000, windowSeconds: 60 } } },
-    },
-  );
-  camille = await signedIn(url, placeId, account(0));
-  leo = await signedIn(url, placeId, account(1));
-  manager = await signedIn(url, placeId, { user: DEMO_MANAGER.email, password: DEMO_PASSWORD });
+  demo = await startDemoErp(placeId, `http://127.0.0.1:${String(port)}`, { randomSeed: 43, paymentGateway: true });
+  ({ emulator, erp } = demo);
+  sidecar = await startDemoSidecar(demo, placeId, port, 10_000, {
+    logger: logs.logger,
+    engine: { holdMs: 60_000, writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000 },
+    money: { backoffMs: 100, attempts: 30, pollEveryMs: 2_000 },
+    tickets: { writeBackoffMs: 100, sweepEveryMs: 1_000, sweepAfterMs: 2_000, balanceDelayMs: 100 },
+    // One member books 200 times at once below: the per-member booking limit is raised for it.
+    api: { limits: { bookingsPerMember: { limit: 1_000, windowSeconds: 60 } } },
+  });
+  camille = await signedIn(sidecar.url, placeId, demoMember(0));
+  leo = await signedIn(sidecar.url, placeId, demoMember(1));
+  manager = await signedIn(sidecar.url, placeId, demoManager);
 });
 
 afterAll(async () => {
   await sidecar.close();
   logs.replay();
-  await emulator.close();
-  const redis = await connectRedis(REDIS_URL, { name: 'e2e-tickets-cleanup' });
-  await deleteKeys(redis, placeKeyspace(placeId).prefix);
-  await redis.quit();
-  rmSync(stateDir, { recursive: true, force: true });
+  await demo.close();
+  await dropPlaceKeys(placeId);
 });
 
 /** The body of an answer with the status expected. */
@@ -162,7 +123,7 @@ const bookHalfDay = (client: ApiClient, date: string, extra: Record<string, unkn
 
 describe('ticket packs over HTTP on the demo place', () => {
   it('a pack paid in the ERP is credited: 10 half-days, valid a year', async () => {
-    await sellPack(account(0).customer);
+    await sellPack(demoMember(0).customer);
     const balance = await eventually(async () => {
       const view = ok<Balance>(await camille.get('/tickets'));
       return view.packs.length > 0 ? view : undefined;
@@ -217,7 +178,7 @@ describe('ticket packs over HTTP on the demo place', () => {
   });
 
   it('managers see a customer’s tickets, correct them, and check a member in without a booking', async () => {
-    const customer = encodeURIComponent(account(0).customer);
+    const customer = encodeURIComponent(demoMember(0).customer);
     expect(ok<Balance>(await manager.get(`/manager/customers/${customer}/tickets`)).packs[0]?.tickets).toBe(8);
     const corrected = ok<{ entries: { quantity: number }[]; balance: Balance }>(
       await manager.post(`/manager/customers/${customer}/tickets/corrections`, { packType: PACK, quantity: 2, reason: 'Carnet papier repris' }, { headers: { 'idempotency-key': 'repris-1' } }),
@@ -226,9 +187,9 @@ describe('ticket packs over HTTP on the demo place', () => {
     expect(corrected.balance.packs[0]?.tickets).toBe(10);
     const refused = await manager.post(`/manager/customers/${customer}/tickets/corrections`, { packType: PACK, quantity: -50, reason: 'Trop' });
     expect([refused.status, errorOf(refused).code]).toEqual([422, 'CORRECTION_EXCEEDS_BALANCE']);
-    const checkIn = ok<{ status: string; unit: string }>(await manager.post('/manager/check-ins', { customer: account(0).customer, resourceId: 'Espace coworking' }));
+    const checkIn = ok<{ status: string; unit: string }>(await manager.post('/manager/check-ins', { customer: demoMember(0).customer, resourceId: 'Espace coworking' }));
     expect(checkIn.status).toBe('debited');
-    const again = ok<{ status: string }>(await manager.post('/manager/check-ins', { customer: account(0).customer, resourceId: 'Espace coworking' }));
+    const again = ok<{ status: string }>(await manager.post('/manager/check-ins', { customer: demoMember(0).customer, resourceId: 'Espace coworking' }));
     expect(again.status).toBe('already_debited');
     // A member may do none of it.
     expect((await camille.get(`/manager/customers/${customer}/tickets`)).status).toBe(403);
@@ -238,7 +199,7 @@ describe('ticket packs over HTTP on the demo place', () => {
 });
 
 describe('done-when: 200 simultaneous bookings by one member holding 10 tickets', () => {
-  const customer = (): string => account(0).customer;
+  const customer = (): string => demoMember(0).customer;
 
   /** 200 half-days at once: ten mornings and ten afternoons on each of ten working days, room enough in the coworking space for all. */
   async function twoHundred(shortfall: 'refuse' | 'pay_online', firstDay: number): Promise<ApiResponse[]> {

@@ -1,16 +1,12 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { runInstall } from '../../../sidecar/src/addon/installer';
 import { WEBHOOK_DOCTYPE_HEADER, WEBHOOK_EVENT_HEADER } from '../../../sidecar/src/addon/webhooks';
 import type { BookingEngine, Principal } from '../../../sidecar/src/booking';
 import { erpFromInstant } from '../../../sidecar/src/catalog/erp-values';
-import { readSecrets } from '../../../sidecar/src/config';
 import { parseWebhookBody, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../../../sidecar/src/erp';
+import { installAddon, type InstalledAddon } from '../../support/erp';
 import { accepted, at, codes, dayAhead, eventually, PARIS, startPlace, type TestPlace } from './support';
 
 /**
@@ -25,7 +21,7 @@ let alice: Principal;
 let receiver: Server;
 let forwarding = true;
 let rejectedSignatures = 0;
-let stateDir: string;
+let addon: InstalledAddon;
 const day = dayAhead(8);
 const naive = (time: string): string => erpFromInstant(at(day, time), PARIS);
 
@@ -71,17 +67,15 @@ beforeAll(async () => {
   receiver.listen(0, '127.0.0.1');
   await once(receiver, 'listening');
   const { port } = receiver.address() as AddressInfo;
-  stateDir = mkdtempSync(join(tmpdir(), 'creneau-changes-'));
-  const secretsFile = join(stateDir, 'secrets.json');
-  await runInstall({ port: place.erp, erpUrl: place.emulator.url, place: place.placeId, sidecarUrl: `http://127.0.0.1:${port}`, secretsFile, dryRun: false, print: () => undefined });
-  secret = readSecrets(secretsFile)[place.placeId]?.webhookSecret ?? '';
+  addon = await installAddon(place.erp, place.emulator.url, place.placeId, `http://127.0.0.1:${port}`);
+  secret = addon.webhookSecret ?? '';
 });
 
 afterAll(async () => {
   await place.close();
   receiver.closeAllConnections();
   await new Promise((resolve) => receiver.close(resolve));
-  rmSync(stateDir, { recursive: true, force: true });
+  addon.remove();
 });
 
 async function staffBooking(externalId: string, from: string, to: string, resource = 'Salle Mars', seats = 1): Promise<string> {

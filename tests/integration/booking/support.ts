@@ -8,6 +8,7 @@ import { startRedisServer } from '../../../scripts/src/lib/redis-server';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
+import { adminAccess } from '../../support/erp';
 import { captureLogs } from '../../support/logs';
 import { deleteKeys, REDIS_URL } from '../../support/redis';
 import { PARIS } from '../../support/time';
@@ -126,8 +127,7 @@ export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
   if (!store.get('Role', 'Creneau Manager')) store.insert({ doctype: 'Role', role_name: 'Creneau Manager', desk_access: 1 });
   store.update('User', userOf(placeId, 'manon'), { roles: [{ role: 'Creneau Manager' }] });
 
-  const erpConfig = { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret, ...setup.erp };
-  const erp = new FrappeAdapter(erpConfig);
+  const erp = new FrappeAdapter({ ...adminAccess(emulator), ...setup.erp });
   const redisUrl = setup.redisUrl ?? REDIS_URL;
   const redis = await connectRedis(redisUrl, { name: `creneau-${placeId}` });
   const { logger, lines: logs } = captureLogs();

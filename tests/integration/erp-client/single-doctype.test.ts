@@ -1,6 +1,7 @@
 import { addonDocTypeRoot } from '../../../sidecar/src/addon/definitions';
 import { createFrappeAdapter } from '../../../sidecar/src/erp';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
+import { adminAccess } from '../../support/erp';
 
 let emulator: EmulatorHandle;
 
@@ -14,7 +15,7 @@ afterAll(async () => {
 
 describe('a Single DocType (settings)', () => {
   it('reads one that was never saved, which has no modified or creation yet, then one that was', async () => {
-    const erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
+    const erp = createFrappeAdapter(adminAccess(emulator));
     const fresh = await erp.getDoc('Creneau Settings', 'Creneau Settings');
     expect(fresh.name).toBe('Creneau Settings');
     expect(fresh.modified).toBeUndefined();

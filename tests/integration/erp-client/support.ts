@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { FrappeAdapter, type FrappeAdapterConfig, type FrappeAdapterDeps } from '../../../sidecar/src/erp/frappe-adapter';
 import { startEmulator, type EmulatorHandle } from '../../emulator/src';
+import { adminAccess } from '../../support/erp';
 
 /**
  * The Frappe emulator over real HTTP, and adapters pointed at it. Waits between retries are
@@ -46,7 +47,7 @@ export function erpForThisFile(): Erp {
     sleeps,
     adapter: (config = {}, deps = {}) =>
       new FrappeAdapter(
-        { url: emulator().url, apiKey: emulator().admin.apiKey, apiSecret: emulator().admin.apiSecret, ...config },
+        { ...adminAccess(emulator()), ...config },
         {
           sleep: (ms) => {
             sleeps.push(ms);

@@ -1,14 +1,9 @@
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { freePort } from '../../../scripts/src/lib/redis-server';
-import { runInstall } from '../../../sidecar/src/addon/installer';
 import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type BookingView, type Outcome, type Principal, type QuoteView } from '../../../sidecar/src/booking';
-import { readSecrets } from '../../../sidecar/src/config';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
 import { createBookingApi } from '../../../sidecar/src/http/api';
 import { createHttpApp } from '../../../sidecar/src/http/app';
@@ -16,6 +11,7 @@ import { PlaceMoney, type MoneyOptions } from '../../../sidecar/src/money';
 import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
+import { adminAccess, installAddon } from '../../support/erp';
 import { eventually } from '../../support/eventually';
 import { captureLogs } from '../../support/logs';
 import { deleteKeys, REDIS_URL } from '../../support/redis';
@@ -79,14 +75,11 @@ export async function startMoneyPlace(setup: MoneySetup = {}): Promise<MoneyPlac
   const placeId = `tm-${randomBytes(4).toString('hex')}`;
   const keys = placeKeyspace(placeId);
   const emulator = await startEmulator({ randomSeed: 11, paymentGateway: setup.gateway ?? true, ...setup.emulator });
-  const admin = { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret };
-  const erp = new FrappeAdapter({ ...admin, ...setup.erp });
-  const installer = new FrappeAdapter(admin);
+  const erp = new FrappeAdapter({ ...adminAccess(emulator), ...setup.erp });
   const port = await freePort();
   const url = `http://127.0.0.1:${String(port)}`;
-  const stateDir = mkdtempSync(join(tmpdir(), 'creneau-money-'));
-  const secretsFile = join(stateDir, 'secrets.json');
-  await runInstall({ port: installer, erpUrl: emulator.url, place: placeId, sidecarUrl: url, secretsFile, dryRun: false, print: () => undefined });
+  // Installed with the default settings: the test's short timeouts and retries are for the sidecar's calls.
+  const addon = await installAddon(new FrappeAdapter(adminAccess(emulator)), emulator.url, placeId, url);
   seed(emulator, placeId, setup);
 
   const clock: Clock = {
@@ -137,7 +130,7 @@ export async function startMoneyPlace(setup: MoneySetup = {}): Promise<MoneyPlac
         money,
         erp,
         keys,
-        webhookSecret: readSecrets(secretsFile)[placeId]?.webhookSecret,
+        webhookSecret: addon.webhookSecret,
       },
     ],
     redis,
@@ -171,7 +164,7 @@ export async function startMoneyPlace(setup: MoneySetup = {}): Promise<MoneyPlac
       await emulator.close();
       await deleteKeys(redis, keys.prefix);
       await redis.quit();
-      rmSync(stateDir, { recursive: true, force: true });
+      addon.remove();
     },
   };
 }

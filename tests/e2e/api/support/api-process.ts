@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createLogger } from '../../../../sidecar/src/log';
 import { startSidecar } from '../../../../sidecar/src/main';
+import { e2eConfig } from '../../support/demo-sidecar';
 
 /**
  * One sidecar process for the end-to-end tests, started by the same `startSidecar` as production, on the Redis and
@@ -10,7 +11,7 @@ import { startSidecar } from '../../../../sidecar/src/main';
 const settingsSchema = z.object({
   placeId: z.string(),
   port: z.number().int(),
-  redisUrl: z.string(),
+  redisUrl: z.string().optional(),
   erp: z.object({ url: z.string(), apiKey: z.string(), apiSecret: z.string() }),
   webhookSecret: z.string().optional(),
   signInPerIp: z.number().int().default(50),
@@ -20,26 +21,15 @@ const settingsSchema = z.object({
 
 async function main(): Promise<void> {
   const settings = settingsSchema.parse(JSON.parse(process.env.CRENEAU_E2E ?? '{}'));
-  const publicUrl = `http://127.0.0.1:${String(settings.port)}`;
   const sidecar = await startSidecar(
-    {
-      http: { host: '127.0.0.1', port: settings.port, publicUrl },
-      redis: { url: settings.redisUrl },
-      log: { level: 'warn' },
-      secretsFile: '/dev/null',
-      places: [
-        {
-          id: settings.placeId,
-          name: 'La Fabrique (e2e)',
-          timeZone: 'Europe/Paris',
-          currency: 'EUR',
-          hosts: [],
-          erp: { ...settings.erp, timeoutMs: 20_000 },
-          webhookSecret: settings.webhookSecret,
-        },
-      ],
-      source: 'e2e',
-    },
+    e2eConfig({
+      placeId: settings.placeId,
+      port: settings.port,
+      erp: settings.erp,
+      erpTimeoutMs: 20_000,
+      webhookSecret: settings.webhookSecret,
+      ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
+    }),
     {
       logger: createLogger({ level: 'warn', name: `api-${String(process.pid)}` }),
       ...(settings.lockDurationMs ? { engine: { lockDurationMs: settings.lockDurationMs, stalledIntervalMs: settings.lockDurationMs } } : {}),

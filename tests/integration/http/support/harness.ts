@@ -10,6 +10,7 @@ import { createHttpApp } from '../../../../sidecar/src/http/app';
 import { connectRedis } from '../../../../sidecar/src/redis/connection';
 import { placeKeyspace } from '../../../../sidecar/src/redis/keys';
 import { startEmulator, type EmulatorHandle } from '../../../emulator/src';
+import { adminAccess } from '../../../support/erp';
 import { captureLogs } from '../../../support/logs';
 import { deleteKeys, REDIS_URL } from '../../../support/redis';
 import { EngineDouble, type DoubleMember } from './engine-double';
@@ -124,7 +125,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     service: engine,
     directory: engine,
     changes: engine,
-    erp: createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret }),
+    erp: createFrappeAdapter(adminAccess(emulator)),
     keys: placeKeyspace(placeId),
     webhookSecret: 'whsec-test-0123456789',
     ...options.place,

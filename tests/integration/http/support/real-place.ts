@@ -1,22 +1,16 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { freePort } from '../../../../scripts/src/lib/redis-server';
-import { DEMO_MANAGER, DEMO_MEMBERS, DEMO_PASSWORD } from '../../../../scripts/src/seed/demo-data';
-import { seedDemo } from '../../../../scripts/src/seed/demo';
-import { runInstall } from '../../../../sidecar/src/addon/installer';
 import { createBookingEngine, type BookingEngine, type BookingEngineOptions } from '../../../../sidecar/src/booking';
-import { readSecrets } from '../../../../sidecar/src/config';
-import { createFrappeAdapter, type ErpPort } from '../../../../sidecar/src/erp';
+import type { ErpPort } from '../../../../sidecar/src/erp';
 import { createBookingApi, type BookingApiOptions } from '../../../../sidecar/src/http/api';
 import { createHttpApp } from '../../../../sidecar/src/http/app';
 import { connectRedis } from '../../../../sidecar/src/redis/connection';
 import { placeKeyspace } from '../../../../sidecar/src/redis/keys';
-import { startEmulator, type EmulatorHandle } from '../../../emulator/src';
+import type { EmulatorHandle } from '../../../emulator/src';
+import { demoManager, demoMember, startDemoErp, type Account } from '../../../support/erp';
 import { captureLogs } from '../../../support/logs';
 import { deleteKeys, REDIS_URL } from '../../../support/redis';
 
@@ -28,12 +22,6 @@ export { parisTime, weekdayAhead } from '../../../support/time';
  * demo tiers-lieu seeded through the ERP client (members are Customers with a portal User), real Redis, BullMQ
  * workers writing bookings to the ERP, and the ERP's Webhooks delivered to this server.
  */
-
-export interface Account {
-  user: string;
-  password: string;
-  customer: string | null;
-}
 
 export interface RealPlace {
   url: string;
@@ -47,24 +35,14 @@ export interface RealPlace {
   close(): Promise<void>;
 }
 
-function member(index: number): Account {
-  const m = DEMO_MEMBERS[index];
-  if (!m) throw new Error(`no demo member ${String(index)}`);
-  return { user: m.email, password: DEMO_PASSWORD, customer: m.customer_name };
-}
-
 export async function startRealPlace(
   options: { engine?: BookingEngineOptions; api?: Partial<Omit<BookingApiOptions, 'places' | 'redis' | 'logger'>> } = {},
 ): Promise<RealPlace> {
   const placeId = `t-api-${randomBytes(4).toString('hex')}`;
-  const emulator = await startEmulator({ randomSeed: 23 });
-  const erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
   const port = await freePort();
   const url = `http://127.0.0.1:${String(port)}`;
-  const stateDir = mkdtempSync(join(tmpdir(), 'creneau-api-'));
-  const secretsFile = join(stateDir, 'secrets.json');
-  await runInstall({ port: erp, erpUrl: emulator.url, place: placeId, sidecarUrl: url, secretsFile, dryRun: false, print: () => undefined });
-  await seedDemo(erp, () => undefined);
+  const demo = await startDemoErp(placeId, url, { randomSeed: 23 });
+  const { emulator, erp } = demo;
 
   const { logger, lines: logs } = captureLogs('info');
   const redis = await connectRedis(REDIS_URL, { name: 'creneau-api-engine-tests' });
@@ -89,7 +67,7 @@ export async function startRealPlace(
         changes: engine.changes,
         erp,
         keys,
-        webhookSecret: readSecrets(secretsFile)[placeId]?.webhookSecret,
+        webhookSecret: demo.addon.webhookSecret,
       },
     ],
     redis,
@@ -109,20 +87,19 @@ export async function startRealPlace(
     engine,
     redis,
     members: {
-      camille: member(0),
-      leo: member(1),
-      atelier: member(2),
-      manager: { user: DEMO_MANAGER.email, password: DEMO_PASSWORD, customer: null },
+      camille: demoMember(0),
+      leo: demoMember(1),
+      atelier: demoMember(2),
+      manager: demoManager,
     },
     logs,
     async close() {
       await engine.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await emulator.close();
+      await demo.close();
       await deleteKeys(redis, keys.prefix);
       await redis.quit();
-      rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
