@@ -7,7 +7,7 @@ import { DEMO_PASSWORD } from '../../../scripts/src/seed/demo-data';
 import type { ErpPort } from '../../../sidecar/src/erp';
 import { occupancySchema, resourcesResponse } from '../../../sidecar/src/http/schemas';
 import type { EmulatorHandle } from '../../emulator/src';
-import { ApiClient, errorOf, signedIn, type ApiResponse } from '../../integration/http/support/client';
+import { ApiClient, errorOf, signedIn, type ApiResponse } from '../../support/api-client';
 import { adminAccess, demoManager, startDemoErp, type DemoErp } from '../../support/erp';
 import { eventually } from '../../support/eventually';
 import { dropPlaceKeys } from '../../support/redis';

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { freePort } from '../../../scripts/src/lib/redis-server';
 import type { SidecarHandle } from '../../../sidecar/src/main';
 import type { EmulatorHandle } from '../../emulator/src';
-import { signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
+import { bodyOf, signedIn, type ApiClient } from '../../support/api-client';
 import { startDemoSidecar } from '../support/demo-sidecar';
 import { eventually } from '../../support/eventually';
 import { demoManager, demoMember, startDemoErp, type DemoErp } from '../../support/erp';
@@ -96,15 +96,8 @@ afterEach(() => {
   emulator.faults.clear();
 });
 
-/** The body of an answer with the status expected; the caller names its shape (the API's schemas checked it). */
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
-function ok<T>(response: ApiResponse, status = 200): T {
-  if (response.status !== status) throw new Error(`expected ${String(status)}, got ${String(response.status)}: ${response.text.slice(0, 600)}`);
-  return response.body as T;
-}
-
-const booking = async (client: ApiClient, id: string): Promise<Booking> => ok<Booking>(await client.get(`/bookings/${id}`));
-const documents = async (client: ApiClient, id: string): Promise<Documents> => ok<Documents>(await client.get(`/bookings/${id}/invoices`));
+const booking = async (client: ApiClient, id: string): Promise<Booking> => bodyOf<Booking>(await client.get(`/bookings/${id}`));
+const documents = async (client: ApiClient, id: string): Promise<Documents> => bodyOf<Documents>(await client.get(`/bookings/${id}/invoices`));
 const inStatus = (client: ApiClient, id: string, status: string): Promise<Booking> =>
   eventually(async () => {
     const b = await booking(client, id);
@@ -126,14 +119,14 @@ it('prepaid and paid: the quote, the draft invoice line for line, the checkout, 
   const leo = await signedIn(sidecar.url, placeId, demoMember(1));
   const day = weekdayAhead(8);
   const request = { resourceId: "Salle L'Atelier", start: parisTime(day, '10:00'), end: parisTime(day, '12:00') };
-  const quote = ok<{ lines: QuoteLine[]; total: Money }>(await leo.post('/quotes', request));
-  const made = ok<Booking>(await leo.post('/bookings', request), 201);
+  const quote = bodyOf<{ lines: QuoteLine[]; total: Money }>(await leo.post('/quotes', request));
+  const made = bodyOf<Booking>(await leo.post('/bookings', request), 201);
   expect([made.status, made.paymentMode, lines(made.quote?.lines ?? [])]).toEqual(['awaiting_payment', 'online', lines(quote.lines)]);
 
   const draft = await eventually(async () => (await documents(leo, made.id)).documents[0], 'the draft invoice');
   expect([draft.docstatus, lines(draft.rows), draft.lines.cents]).toEqual([0, lines(quote.lines), quote.total.cents]);
 
-  const start = ok<PaymentStart>(await leo.post(`/bookings/${made.id}/payment`));
+  const start = bodyOf<PaymentStart>(await leo.post(`/bookings/${made.id}/payment`));
   expect(start.next).toBe('redirect');
   expect([start.invoice.docstatus, start.invoice.lines.cents, start.amount.cents]).toEqual([1, quote.total.cents, start.invoice.total.cents]);
   // VAT comes from the ERP's template: 20 % on the demo's prices.
@@ -150,7 +143,7 @@ it('prepaid and paid: the quote, the draft invoice line for line, the checkout, 
 it('prepaid and expired: the checkout is withdrawn with the hold, the invoice cancelled, and paying refused', async () => {
   const leo = await signedIn(sidecar.url, placeId, demoMember(1));
   const day = weekdayAhead(8);
-  const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: parisTime(day, '14:00'), end: parisTime(day, '15:00') }), 201);
+  const made = bodyOf<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: parisTime(day, '14:00'), end: parisTime(day, '15:00') }), 201);
   const start = await eventually(async () => {
     const response = await leo.post(`/bookings/${made.id}/payment`);
     return response.status === 200 ? (response.body as PaymentStart) : undefined;
@@ -178,7 +171,7 @@ it('a cancellation at each step of the policy: the credit note is the refund sho
   ];
   for (const c of cases) {
     shiftMs = 0;
-    const made = ok<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: parisTime(day, c.from), end: parisTime(day, c.to) }), 201);
+    const made = bodyOf<Booking>(await leo.post('/bookings', { resourceId: "Salle L'Atelier", start: parisTime(day, c.from), end: parisTime(day, c.to) }), 201);
     const start = await eventually(async () => {
       const response = await leo.post(`/bookings/${made.id}/payment`);
       return response.status === 200 ? (response.body as PaymentStart) : undefined;
@@ -186,10 +179,10 @@ it('a cancellation at each step of the policy: the credit note is the refund sho
     await payOnCheckout(start.paymentUrl ?? '');
     await inStatus(leo, made.id, 'confirmed');
     shiftMs = at(day, c.from) - c.hoursBefore * 3_600_000 - Date.now();
-    const preview = ok<{ fee: Money; refund: Money }>(await leo.get(`/bookings/${made.id}/cancellation`));
+    const preview = bodyOf<{ fee: Money; refund: Money }>(await leo.get(`/bookings/${made.id}/cancellation`));
     const total = made.quote?.total.cents ?? 0;
     expect([preview.fee.cents, preview.refund.cents]).toEqual([total * (1 - c.refundShare), total * c.refundShare]);
-    ok(await leo.post(`/bookings/${made.id}/cancel`, { expectedFee: preview.fee.cents }));
+    bodyOf(await leo.post(`/bookings/${made.id}/cancel`, { expectedFee: preview.fee.cents }));
     const settled = await eventually(async () => {
       const docs = await documents(leo, made.id);
       const credited = docs.documents.some((d) => d.kind === 'credit_note');
@@ -199,7 +192,7 @@ it('a cancellation at each step of the policy: the credit note is the refund sho
     expect(credit ? -credit.lines.cents : 0).toBe(preview.refund.cents);
     expect(settled.toRefund.cents).toBe(c.refundShare === 0 ? 0 : -(credit?.total.cents ?? 0));
     if (c.refundShare > 0) {
-      const refunded = ok<Documents>(await manager.post(`/manager/bookings/${made.id}/refunds`, { modeOfPayment: 'Wire Transfer' }));
+      const refunded = bodyOf<Documents>(await manager.post(`/manager/bookings/${made.id}/refunds`, { modeOfPayment: 'Wire Transfer' }));
       expect(refunded.toRefund.cents).toBe(0);
     }
   }
@@ -209,10 +202,10 @@ it('machine approved → deposit → use → final invoice for the time used, th
   const camille = await signedIn(sidecar.url, placeId, demoMember(0));
   const manager = await signedIn(sidecar.url, placeId, demoManager);
   const day = weekdayAhead(4);
-  const made = ok<Booking>(await camille.post('/bookings', { resourceId: 'Découpe laser', start: parisTime(day, '10:00'), end: parisTime(day, '12:00') }), 201);
+  const made = bodyOf<Booking>(await camille.post('/bookings', { resourceId: 'Découpe laser', start: parisTime(day, '10:00'), end: parisTime(day, '12:00') }), 201);
   expect([made.status, made.paymentMode, made.quote?.deposit.cents]).toEqual(['pending_approval', 'deposit', 1800]);
   await eventually(async () => ((await booking(camille, made.id)).erpName ? true : undefined), 'the booking in the ERP');
-  ok(await manager.post(`/manager/bookings/${made.id}/approve`));
+  bodyOf(await manager.post(`/manager/bookings/${made.id}/approve`));
   const deposit = await eventually(async () => {
     const response = await camille.post(`/bookings/${made.id}/payment`);
     return response.status === 200 ? (response.body as PaymentStart) : undefined;
@@ -223,9 +216,9 @@ it('machine approved → deposit → use → final invoice for the time used, th
   await inStatus(camille, made.id, 'confirmed');
 
   shiftMs = at(day, '10:00') - Date.now();
-  ok(await manager.post(`/manager/bookings/${made.id}/check-in`));
+  bodyOf(await manager.post(`/manager/bookings/${made.id}/check-in`));
   shiftMs = at(day, '10:50') - Date.now();
-  ok(await manager.post(`/manager/bookings/${made.id}/check-out`));
+  bodyOf(await manager.post(`/manager/bookings/${made.id}/check-out`));
   const final = await eventually(async () => {
     const docs = await documents(camille, made.id);
     return docs.documents.some((d) => d.kind === 'credit_note') ? docs : undefined;
@@ -233,7 +226,7 @@ it('machine approved → deposit → use → final invoice for the time used, th
   // 50 minutes used: one hour billed in all.
   expect(final.documents.reduce((sum, d) => sum + d.lines.cents, 0)).toBe(3000);
   expect(final.toPay.cents).toBe(3600 - 2160);
-  const rest = ok<PaymentStart>(await camille.post(`/bookings/${made.id}/payment`));
+  const rest = bodyOf<PaymentStart>(await camille.post(`/bookings/${made.id}/payment`));
   expect(rest.amount.cents).toBe(1440);
   await payOnCheckout(rest.paymentUrl ?? '');
   const paid = await eventually(async () => {
@@ -250,14 +243,14 @@ it('a post-paid month: confirmed at once, one draft invoice the month after, for
   const month = DateTime.now().setZone(PARIS).startOf('month').plus({ months: 1 });
   const date = weekdayAhead(6, month.toMillis());
   shiftMs = at(date, '06:00') - Date.now();
-  const made = ok<Booking>(await atelier.post('/bookings', { resourceId: 'Salle La Verrière', start: parisTime(date, '09:00'), end: parisTime(date, '11:00') }), 201);
+  const made = bodyOf<Booking>(await atelier.post('/bookings', { resourceId: 'Salle La Verrière', start: parisTime(date, '09:00'), end: parisTime(date, '11:00') }), 201);
   expect([made.status, made.paymentMode]).toEqual(['confirmed', 'post_paid']);
   await eventually(async () => ((await booking(atelier, made.id)).erpName ? true : undefined), 'the booking in the ERP');
   expect((await documents(atelier, made.id)).documents).toEqual([]);
   shiftMs = at(date, '09:00') - Date.now();
-  ok(await manager.post(`/manager/bookings/${made.id}/check-in`));
+  bodyOf(await manager.post(`/manager/bookings/${made.id}/check-in`));
   shiftMs = at(date, '11:00') - Date.now();
-  ok(await manager.post(`/manager/bookings/${made.id}/check-out`));
+  bodyOf(await manager.post(`/manager/bookings/${made.id}/check-out`));
 
   shiftMs = month.plus({ months: 1, hours: 7 }).toMillis() - Date.now();
   const report = await eventually(async () => {
@@ -268,20 +261,20 @@ it('a post-paid month: confirmed at once, one draft invoice the month after, for
   expect(report.invoices.map((i) => i.customer)).toEqual(['Atelier Nord SARL']);
   const docs = await documents(atelier, made.id);
   expect(docs.documents.map((d) => [d.kind, d.docstatus, d.name, lines(d.rows)])).toEqual([['invoice', 0, report.invoices[0]?.invoice, lines(made.quote?.lines ?? [])]]);
-  const again = ok<{ invoices: unknown[]; alreadyBilled: string[] }>(await manager.post('/manager/post-paid-invoicing', { month: month.toFormat('yyyy-MM') }));
+  const again = bodyOf<{ invoices: unknown[]; alreadyBilled: string[] }>(await manager.post('/manager/post-paid-invoicing', { month: month.toFormat('yyyy-MM') }));
   expect([again.invoices, again.alreadyBilled]).toEqual([[], ['Atelier Nord SARL']]);
 });
 
 it('the ERP down when the member pays: a clear 503 to retry, then the checkout', async () => {
   const leo = await signedIn(sidecar.url, placeId, demoMember(1));
   const day = weekdayAhead(22);
-  const made = ok<Booking>(await leo.post('/bookings', { resourceId: 'Salle La Verrière', start: parisTime(day, '14:00'), end: parisTime(day, '15:00') }), 201);
+  const made = bodyOf<Booking>(await leo.post('/bookings', { resourceId: 'Salle La Verrière', start: parisTime(day, '14:00'), end: parisTime(day, '15:00') }), 201);
   await eventually(async () => ((await documents(leo, made.id)).documents.length > 0 ? true : undefined), 'the draft invoice');
   const down = emulator.faults.add({ match: { path: '/api/' }, action: { kind: 'status', status: 503 } });
   const refused = await leo.post(`/bookings/${made.id}/payment`);
   expect([refused.status, refused.headers.get('retry-after'), (refused.body as { error: { code: string; message: string } }).error.code]).toEqual([503, '10', 'ERP_UNAVAILABLE']);
   emulator.faults.remove(down);
-  const start = ok<PaymentStart>(await leo.post(`/bookings/${made.id}/payment`));
+  const start = bodyOf<PaymentStart>(await leo.post(`/bookings/${made.id}/payment`));
   await payOnCheckout(start.paymentUrl ?? '');
   await inStatus(leo, made.id, 'confirmed');
 });

@@ -9,7 +9,7 @@ import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace } from '../../../sidecar/src/redis/keys';
 import { TicketStore } from '../../../sidecar/src/tickets/store';
 import type { EmulatorHandle } from '../../emulator/src';
-import { errorOf, signedIn, type ApiClient, type ApiResponse } from '../../integration/http/support/client';
+import { bodyOf, errorOf, signedIn, type ApiClient, type ApiResponse } from '../../support/api-client';
 import { startDemoSidecar } from '../support/demo-sidecar';
 import { eventually } from '../../support/eventually';
 import { demoManager, demoMember, startDemoErp, type DemoErp } from '../../support/erp';
@@ -82,13 +82,6 @@ afterAll(async () => {
   await dropPlaceKeys(placeId);
 });
 
-/** The body of an answer with the status expected. */
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
-function ok<T>(response: ApiResponse, status = 200): T {
-  if (response.status !== status) throw new Error(`expected ${String(status)}, got ${String(response.status)}: ${response.text.slice(0, 600)}`);
-  return response.body as T;
-}
-
 /** The n-th working day at least `from` days ahead (the coworking space is open on weekdays, closed on public holidays). */
 function weekday(from: number, n = 0): string {
   let day = DateTime.now().setZone(PARIS).startOf('day').plus({ days: from });
@@ -100,7 +93,7 @@ function weekday(from: number, n = 0): string {
   }
 }
 
-const tickets = async (client: ApiClient): Promise<number> => ok<Balance>(await client.get('/tickets')).packs.reduce((sum, pack) => sum + pack.tickets, 0);
+const tickets = async (client: ApiClient): Promise<number> => bodyOf<Balance>(await client.get('/tickets')).packs.reduce((sum, pack) => sum + pack.tickets, 0);
 
 /** A pack sold at the desk and paid: the ERP's webhooks tell the sidecar, which credits it. */
 async function sellPack(customer: string): Promise<void> {
@@ -113,7 +106,7 @@ async function sellPack(customer: string): Promise<void> {
 async function leaveOnly(client: ApiClient, customer: string, keep: number): Promise<void> {
   const have = await tickets(client);
   if (have !== keep) {
-    ok(await manager.post(`/manager/customers/${encodeURIComponent(customer)}/tickets/corrections`, { packType: PACK, quantity: keep - have, reason: 'Remise à niveau du test' }), 201);
+    bodyOf(await manager.post(`/manager/customers/${encodeURIComponent(customer)}/tickets/corrections`, { packType: PACK, quantity: keep - have, reason: 'Remise à niveau du test' }), 201);
   }
   expect(await tickets(client)).toBe(keep);
 }
@@ -125,20 +118,20 @@ describe('ticket packs over HTTP on the demo place', () => {
   it('a pack paid in the ERP is credited: 10 half-days, valid a year', async () => {
     await sellPack(demoMember(0).customer);
     const balance = await eventually(async () => {
-      const view = ok<Balance>(await camille.get('/tickets'));
+      const view = bodyOf<Balance>(await camille.get('/tickets'));
       return view.packs.length > 0 ? view : undefined;
     }, 'the pack to be credited', WAIT_MS);
     expect(balance.packs.map((p) => [p.packType, p.tickets])).toEqual([[PACK, 10]]);
   });
 
   it('a 3 h 30 morning billed as a half-day is paid with one half-day ticket, and confirmed at once', async () => {
-    const booking = ok<Booking>(await bookHalfDay(camille, weekday(3)), 201);
+    const booking = bodyOf<Booking>(await bookHalfDay(camille, weekday(3)), 201);
     expect([booking.status, booking.paymentMode, booking.quote?.lines.map((l) => [l.uom, l.qty])]).toEqual(['confirmed', 'tickets', [['Half Day', 1]]]);
     expect(await tickets(camille)).toBe(9);
-    const history = ok<{ entries: { type: string; quantity: number; booking: string | null }[] }>(await camille.get('/tickets/history'));
+    const history = bodyOf<{ entries: { type: string; quantity: number; booking: string | null }[] }>(await camille.get('/tickets/history'));
     expect(history.entries[0]).toMatchObject({ type: 'debit', quantity: -1, booking: booking.id });
     // The ERP records the debit, linked to the booking, once the booking is there.
-    const erpName = await eventually(async () => ok<Booking>(await camille.get(`/bookings/${booking.id}`)).erpName ?? undefined, 'the booking in the ERP', WAIT_MS);
+    const erpName = await eventually(async () => bodyOf<Booking>(await camille.get(`/bookings/${booking.id}`)).erpName ?? undefined, 'the booking in the ERP', WAIT_MS);
     await eventually(() => (emulator.store.list('Creneau Ticket Ledger Entry', (d) => d.booking === erpName && d.docstatus === 1).length === 1 ? true : undefined), 'the debit in the ERP', WAIT_MS);
   });
 
@@ -152,7 +145,7 @@ describe('ticket packs over HTTP on the demo place', () => {
   });
 
   it('pay_online: the tickets pay the half-day, the hour beyond it is invoiced and paid online, then the booking is confirmed', async () => {
-    const booking = ok<Booking>(
+    const booking = bodyOf<Booking>(
       await camille.post('/bookings', { resourceId: 'Espace coworking', start: parisTime(weekday(5), '09:00'), end: parisTime(weekday(5), '14:00'), paymentMode: 'tickets', ticketsShortfall: 'pay_online' }),
       201,
     );
@@ -166,35 +159,35 @@ describe('ticket packs over HTTP on the demo place', () => {
     expect(start.invoice.rows.map((row) => [row.uom, row.qty])).toEqual([['Hour', 1]]);
     expect(start.next).toBe('redirect');
     expect(emulator.gateway.pay(start.paymentUrl.split('/').pop() ?? '')).toMatchObject({ status: 'Completed' });
-    await eventually(async () => (ok<Booking>(await camille.get(`/bookings/${booking.id}`)).status === 'confirmed' ? true : undefined), 'the booking confirmed', WAIT_MS);
+    await eventually(async () => (bodyOf<Booking>(await camille.get(`/bookings/${booking.id}`)).status === 'confirmed' ? true : undefined), 'the booking confirmed', WAIT_MS);
   });
 
   it('a cancellation 48 h ahead gives the ticket back to its lot', async () => {
-    const booking = ok<Booking>(await bookHalfDay(camille, weekday(6)), 201);
+    const booking = bodyOf<Booking>(await bookHalfDay(camille, weekday(6)), 201);
     expect(await tickets(camille)).toBe(7);
-    const preview = ok<{ fee: { cents: number } }>(await camille.get(`/bookings/${booking.id}/cancellation`));
-    ok(await camille.post(`/bookings/${booking.id}/cancel`, { expectedFee: preview.fee.cents }));
+    const preview = bodyOf<{ fee: { cents: number } }>(await camille.get(`/bookings/${booking.id}/cancellation`));
+    bodyOf(await camille.post(`/bookings/${booking.id}/cancel`, { expectedFee: preview.fee.cents }));
     await eventually(async () => ((await tickets(camille)) === 8 ? true : undefined), 'the ticket back', WAIT_MS);
   });
 
   it('managers see a customer’s tickets, correct them, and check a member in without a booking', async () => {
     const customer = encodeURIComponent(demoMember(0).customer);
-    expect(ok<Balance>(await manager.get(`/manager/customers/${customer}/tickets`)).packs[0]?.tickets).toBe(8);
-    const corrected = ok<{ entries: { quantity: number }[]; balance: Balance }>(
+    expect(bodyOf<Balance>(await manager.get(`/manager/customers/${customer}/tickets`)).packs[0]?.tickets).toBe(8);
+    const corrected = bodyOf<{ entries: { quantity: number }[]; balance: Balance }>(
       await manager.post(`/manager/customers/${customer}/tickets/corrections`, { packType: PACK, quantity: 2, reason: 'Carnet papier repris' }, { headers: { 'idempotency-key': 'repris-1' } }),
       201,
     );
     expect(corrected.balance.packs[0]?.tickets).toBe(10);
     const refused = await manager.post(`/manager/customers/${customer}/tickets/corrections`, { packType: PACK, quantity: -50, reason: 'Trop' });
     expect([refused.status, errorOf(refused).code]).toEqual([422, 'CORRECTION_EXCEEDS_BALANCE']);
-    const checkIn = ok<{ status: string; unit: string }>(await manager.post('/manager/check-ins', { customer: demoMember(0).customer, resourceId: 'Espace coworking' }));
+    const checkIn = bodyOf<{ status: string; unit: string }>(await manager.post('/manager/check-ins', { customer: demoMember(0).customer, resourceId: 'Espace coworking' }));
     expect(checkIn.status).toBe('debited');
-    const again = ok<{ status: string }>(await manager.post('/manager/check-ins', { customer: demoMember(0).customer, resourceId: 'Espace coworking' }));
+    const again = bodyOf<{ status: string }>(await manager.post('/manager/check-ins', { customer: demoMember(0).customer, resourceId: 'Espace coworking' }));
     expect(again.status).toBe('already_debited');
     // A member may do none of it.
     expect((await camille.get(`/manager/customers/${customer}/tickets`)).status).toBe(403);
     // Nor see another member's tickets: their own balance only (none here).
-    expect(ok<Balance>(await leo.get('/tickets')).packs).toEqual([]);
+    expect(bodyOf<Balance>(await leo.get('/tickets')).packs).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { bookingSchema, bookingsResponse, cancellationPreviewSchema, quoteSchema, resourcesResponse, sessionSchema } from '../../../sidecar/src/http/schemas';
-import { errorOf, signedIn, type ApiClient, type ApiResponse } from './support/client';
+import { errorOf, signedIn, type ApiClient, type ApiResponse } from '../../support/api-client';
 import { eventually, parisTime, startRealPlace, weekdayAhead, type RealPlace } from './support/real-place';
 
 /** The HTTP layer on the real booking engine, real Redis and the ERP emulator with the add-on installed. */

@@ -1,5 +1,5 @@
 import { bookingSchema, conflictsResponse, occupancySchema, rebuildReportSchema } from '../../../sidecar/src/http/schemas';
-import { errorOf, signedIn, type ApiClient } from './support/client';
+import { errorOf, signedIn, type ApiClient } from '../../support/api-client';
 import { startHarness, type Harness } from './support/harness';
 
 let h: Harness;

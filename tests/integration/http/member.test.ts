@@ -7,7 +7,7 @@ import {
   quoteSchema,
   resourcesResponse,
 } from '../../../sidecar/src/http/schemas';
-import { ApiClient, errorOf, signedIn, type ApiResponse } from './support/client';
+import { ApiClient, errorOf, signedIn, type ApiResponse } from '../../support/api-client';
 import { startHarness, type Harness } from './support/harness';
 
 let h: Harness;

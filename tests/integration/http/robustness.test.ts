@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { bookingSchema } from '../../../sidecar/src/http/schemas';
-import { ApiClient, signedIn, type ApiResponse } from './support/client';
+import { ApiClient, signedIn, type ApiResponse } from '../../support/api-client';
 import { startHarness, type Harness } from './support/harness';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ApiClient, errorOf, signedIn } from './support/client';
+import { ApiClient, errorOf, signedIn } from '../../support/api-client';
 import { NOW, startHarness, type Harness } from './support/harness';
 
 let h: Harness;

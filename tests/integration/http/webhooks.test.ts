@@ -1,5 +1,5 @@
 import { computeWebhookSignature } from '../../../sidecar/src/erp';
-import { ApiClient, errorOf, type ApiResponse } from './support/client';
+import { ApiClient, errorOf, type ApiResponse } from '../../support/api-client';
 import { startHarness, type Harness } from './support/harness';
 
 const SECRET = 'whsec-test-0123456789';

@@ -32,6 +32,16 @@ export function errorOf(response: ApiResponse): { code: string; message: string;
   return { code: error.code, message: error.message, ...(error.details ? { details: error.details as Record<string, unknown> } : {}) };
 }
 
+/**
+ * The body of an answer with the status expected, else the test fails with the status and the body. The caller
+ * names the body's shape: the API's own schemas have checked it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
+export function bodyOf<T>(response: ApiResponse, status = 200): T {
+  if (response.status !== status) throw new Error(`expected ${String(status)}, got ${String(response.status)}: ${response.text.slice(0, 600)}`);
+  return response.body as T;
+}
+
 /** A browser-like client of one place: keeps the session cookie, sends the CSRF token back. */
 export class ApiClient {
   cookie: string | undefined;
