@@ -1,5 +1,3 @@
-import type { DocTypeDefinition } from './definitions';
-
 /**
  * The add-on's Select fields show accountants words ("Pending Approval"); the sidecar's domain uses
  * snake_case values ("pending_approval"). The rule between them is fixed, so that no table of
@@ -14,13 +12,4 @@ export function toSelectOption(value: string): string {
 
 export function fromSelectOption(option: string): string {
   return option.trim().toLowerCase().replace(/[\s-]+/g, '_');
-}
-
-/** A Select field's options as Frappe stores them: one per line; an empty first line allows "no value". */
-export function selectOptions(doctype: DocTypeDefinition, fieldname: string): string[] {
-  const field = doctype.fields.find((candidate) => candidate.fieldname === fieldname);
-  if (field?.fieldtype !== 'Select') {
-    throw new Error(`${doctype.name} has no Select field named ${fieldname}`);
-  }
-  return (field.options ?? '').split('\n').filter((option) => option.trim() !== '');
 }

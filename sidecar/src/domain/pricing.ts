@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { centsSchema, percentOf, sumCents, type Cents } from './money';
+import { percentOf, sumCents, type Cents } from './money';
 import { reason, type Reason } from './reasons';
 import { unitsOf, type ClockSpan, type Resource } from './resource';
 import { openingHoursText, weeklyWindows } from './schedule';
@@ -37,8 +36,6 @@ export interface UomNames {
 /** The ERP UOM names used unless the place maps its own. */
 export const DEFAULT_UOMS: UomNames = { hour: 'Hour', halfDay: 'Half Day', day: 'Day' };
 
-/** Rates for the resource's item by UOM, in cents, from one price list. */
-export const unitPricesSchema = z.record(z.string().min(1), centsSchema);
 export type UnitPrices = Readonly<Record<string, Cents>>;
 
 interface UnitCount {

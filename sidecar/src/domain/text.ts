@@ -20,10 +20,6 @@ export function formatDuration(totalMinutes: number, lang: Lang): string {
   return lang === 'fr' ? `${hours} h ${mm}` : `${hours} h ${mm} min`;
 }
 
-export function durationText(totalMinutes: number): Bilingual {
-  return { fr: formatDuration(totalMinutes, 'fr'), en: formatDuration(totalMinutes, 'en') };
-}
-
 const DATE_FORMAT: Record<Lang, string> = { fr: 'dd/MM/yyyy', en: 'yyyy-MM-dd' };
 
 export function formatDate(instant: Instant, zone: string, lang: Lang): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ticketReason, TICKET_UNITS, type BalanceFigure, type TicketReason, type TicketUnit } from './tickets-reasons';
+import { ticketReason, TICKET_UNITS, type TicketReason, type TicketUnit } from './tickets-reasons';
 import { addDays, daysBetween, isLocalDate, zoneDay, type Instant, type LocalDate } from './time';
 
 /**
@@ -301,11 +301,6 @@ export function balance(entries: readonly LedgerEntry[], today: LocalDate, packT
       awaitingExpiry: pack.awaiting,
     }));
   return { customer: customers[0], packs };
-}
-
-/** The balance as a message shows it. */
-export function balanceFigures(packs: readonly PackBalance[]): BalanceFigure[] {
-  return packs.map((p) => ({ packType: p.packType, unit: p.unit, tickets: p.tickets, firstExpiry: p.byExpiry[0]?.expiresOn }));
 }
 
 // ---- credits ----

@@ -223,14 +223,6 @@ export function wallClock(instant: Instant, zone: string): { date: LocalDate; mi
 
 // ---- intervals ----
 
-export function overlaps(a: Interval, b: Interval): boolean {
-  return a.start < b.end && b.start < a.end;
-}
-
-export function overlapMs(a: Interval, b: Interval): number {
-  return Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
-}
-
 export function contains(outer: Interval, inner: Interval): boolean {
   return outer.start <= inner.start && inner.end <= outer.end;
 }

@@ -220,8 +220,3 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], info: { versio
     ],
   });
 }
-
-/** For main.ts: the router alone. */
-export function bookingApiRouter(options: BookingApiOptions): Router {
-  return createBookingApi(options).router;
-}
