@@ -1,3 +1,4 @@
+import type { Principal } from '../booking/contract';
 import type { BookingDocumentsView, DocumentView, MoneyService, PaymentStartView, PostPaidReport } from '../money/contract';
 import { placeRoute, type PlaceApi } from './context';
 import { bilingualIssue, BOOKING_NOT_FOUND, notRunning } from './errors';
@@ -143,6 +144,27 @@ function moneyOf(place: PlaceApi): MoneyService {
   return place.money;
 }
 
+type DeskAction = (money: MoneyService, principal: Principal, bookingId: string, input: { modeOfPayment?: string; reference?: string }) => Promise<BookingDocumentsView>;
+
+/** A manager records at the desk money taken or paid back for a booking: a Payment Entry, then the booking's documents. */
+function deskRoute(path: string, operationId: string, summary: string, description: string, act: DeskAction): AnyRoute {
+  return placeRoute({
+    method: 'post',
+    path: `/api/places/:place/manager/bookings/:id/${path}`,
+    operationId,
+    summary,
+    description,
+    tag: 'Manager',
+    access: 'manager',
+    params: bookingParams,
+    body: { kind: 'json', schema: deskPaymentRequest, optional: true },
+    response: { status: 200, description: 'The booking’s documents afterwards', schema: bookingDocumentsSchema },
+    errors: [400, 401, 403, 404, 413, 415, 422, 503],
+    notFound: BOOKING_NOT_FOUND,
+    handle: async ({ session, place, params, body }) => ({ body: documentsJson(await act(moneyOf(place), session.principal, params.id, deskInput(body))) }),
+  });
+}
+
 export function moneyRoutes(): AnyRoute[] {
   return [
     placeRoute({
@@ -174,44 +196,20 @@ export function moneyRoutes(): AnyRoute[] {
       notFound: BOOKING_NOT_FOUND,
       handle: async ({ session, place, params }) => ({ body: documentsJson(await moneyOf(place).documents(session.principal, params.id)) }),
     }),
-    placeRoute({
-      method: 'post',
-      path: '/api/places/:place/manager/bookings/:id/payments',
-      operationId: 'recordDeskPayment',
-      summary: 'Record a payment taken at the desk',
-      description: 'A submitted ERP Payment Entry for what the booking’s invoice still owes (it also settles the invoice’s open payment request); a booking waiting for that payment is confirmed.',
-      tag: 'Manager',
-      access: 'manager',
-      params: bookingParams,
-      body: { kind: 'json', schema: deskPaymentRequest, optional: true },
-      response: { status: 200, description: 'The booking’s documents afterwards', schema: bookingDocumentsSchema },
-      errors: [400, 401, 403, 404, 413, 415, 422, 503],
-      notFound: BOOKING_NOT_FOUND,
-      handle: async ({ session, place, params, body }) => ({
-        body: documentsJson(
-          await moneyOf(place).recordDeskPayment(session.principal, params.id, deskInput(body)),
-        ),
-      }),
-    }),
-    placeRoute({
-      method: 'post',
-      path: '/api/places/:place/manager/bookings/:id/refunds',
-      operationId: 'recordRefund',
-      summary: 'Record that the money owed back was paid back',
-      description: 'A submitted ERP Payment Entry of type Pay for each of the booking’s documents with a negative outstanding (after a credit note).',
-      tag: 'Manager',
-      access: 'manager',
-      params: bookingParams,
-      body: { kind: 'json', schema: deskPaymentRequest, optional: true },
-      response: { status: 200, description: 'The booking’s documents afterwards', schema: bookingDocumentsSchema },
-      errors: [400, 401, 403, 404, 413, 415, 422, 503],
-      notFound: BOOKING_NOT_FOUND,
-      handle: async ({ session, place, params, body }) => ({
-        body: documentsJson(
-          await moneyOf(place).recordRefund(session.principal, params.id, deskInput(body)),
-        ),
-      }),
-    }),
+    deskRoute(
+      'payments',
+      'recordDeskPayment',
+      'Record a payment taken at the desk',
+      'A submitted ERP Payment Entry for what the booking’s invoice still owes (it also settles the invoice’s open payment request); a booking waiting for that payment is confirmed.',
+      (money, principal, id, input) => money.recordDeskPayment(principal, id, input),
+    ),
+    deskRoute(
+      'refunds',
+      'recordRefund',
+      'Record that the money owed back was paid back',
+      'A submitted ERP Payment Entry of type Pay for each of the booking’s documents with a negative outstanding (after a credit note).',
+      (money, principal, id, input) => money.recordRefund(principal, id, input),
+    ),
     placeRoute({
       method: 'post',
       path: '/api/places/:place/manager/post-paid-invoicing',
