@@ -235,9 +235,13 @@ export class MoneyErp {
       limitPageLength: 100,
       schema: namedRowSchema,
     });
-    const names = [...new Set(rows.map((row) => row.name))];
+    return this.invoicesNamed(rows);
+  }
+
+  /** The invoices a list answered, each read once, in the list's order; one deleted meanwhile is left out. */
+  private async invoicesNamed(rows: readonly { name: string }[]): Promise<Invoice[]> {
     const invoices: Invoice[] = [];
-    for (const name of names) {
+    for (const name of new Set(rows.map((row) => row.name))) {
       const invoice = await this.invoice(name);
       if (invoice) invoices.push(invoice);
     }
@@ -265,12 +269,7 @@ export class MoneyErp {
       limitPageLength: 20,
       schema: namedRowSchema,
     });
-    const out: Invoice[] = [];
-    for (const row of rows) {
-      const invoice = await this.invoice(row.name);
-      if (invoice) out.push(invoice);
-    }
-    return out;
+    return this.invoicesNamed(rows);
   }
 
   /** Booking names among `names` that an invoice (draft or submitted) already bills. */
@@ -514,12 +513,7 @@ export class MoneyErp {
       limitPageLength: 50,
       schema: namedRowSchema,
     });
-    const out: Invoice[] = [];
-    for (const row of rows) {
-      const found = await this.invoice(row.name);
-      if (found) out.push(found);
-    }
-    return out;
+    return this.invoicesNamed(rows);
   }
 
   // -------------------------------------------------------------------------------------------
