@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../scripts/src/lib/redis-server';
 import { startEmulator, type EmulatorHandle } from '../emulator/src';
+import { runScript } from '../support/processes';
 
 const root = resolve(__dirname, '../..');
-const tsx = resolve(root, 'node_modules/.bin/tsx');
 
 interface Run {
   code: number | null;
@@ -14,22 +13,18 @@ interface Run {
 }
 
 /** Runs the sidecar as an operator would, in an empty folder, with only the given settings. */
-function runSidecar(env: Record<string, string>): Promise<Run> {
+async function runSidecar(env: Record<string, string>): Promise<Run> {
   const cwd = mkdtempSync(join(tmpdir(), 'creneau-badconfig-'));
-  return new Promise((resolveRun) => {
-    const child = spawn(tsx, [resolve(root, 'sidecar/src/main.ts')], {
+  try {
+    const sidecar = runScript(resolve(root, 'sidecar/src/main.ts'), {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, LOG_LEVEL: 'silent', PORT: '0', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stderr });
-    });
-  });
+    const code = await sidecar.finished(30_000);
+    return { code, stderr: sidecar.stderr() };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 }
 
 function expectOneClearLine(run: Run, pattern: RegExp): void {

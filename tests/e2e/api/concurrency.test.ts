@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -10,6 +9,7 @@ import type { EmulatorHandle } from '../../emulator/src';
 import { ApiClient, errorOf, signedIn, type ApiResponse } from '../../support/api-client';
 import { adminAccess, demoManager, startDemoErp, type DemoErp } from '../../support/erp';
 import { eventually } from '../../support/eventually';
+import { runScript, type ScriptProcess } from '../../support/processes';
 import { dropPlaceKeys } from '../../support/redis';
 import { at, parisTime, weekdayAhead } from '../../support/time';
 
@@ -23,9 +23,8 @@ const MEMBERS = 500;
 const root = resolve(__dirname, '../../..');
 
 interface Proc {
-  child: ChildProcess;
+  process: ScriptProcess;
   url: string;
-  output: string[];
   settings: Record<string, unknown>;
 }
 
@@ -35,30 +34,10 @@ let erp: ErpPort;
 let placeId: string;
 const procs: Proc[] = [];
 
-function startApiProcess(settings: Record<string, unknown>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'support/api-process.ts')], {
-    cwd: root,
-    env: { ...process.env, CRENEAU_E2E: JSON.stringify(settings) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  return new Promise((resolveProc, reject) => {
-    const timer = setTimeout(() => reject(new Error(`API process not ready in 60 s:\n${output.join('')}`)), 60_000);
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      output.push(text);
-      const ready = /ready (http:\/\/\S+)/.exec(text);
-      if (ready?.[1]) {
-        clearTimeout(timer);
-        resolveProc({ child, url: ready[1], output, settings });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`API process exited (${String(code)}):\n${output.join('')}`));
-    });
-  });
+async function startApiProcess(settings: Record<string, unknown>): Promise<Proc> {
+  const api = runScript(resolve(__dirname, 'support/api-process.ts'), { cwd: root, env: { ...process.env, CRENEAU_E2E: JSON.stringify(settings) } });
+  const [, url = ''] = await api.waitForLine(/^ready (http:\/\/\S+)/, 60_000);
+  return { process: api, url, settings };
 }
 
 /** Runs `fn` over `items` with at most `width` at a time. */
@@ -92,15 +71,7 @@ beforeAll(async () => {
 }, 170_000);
 
 afterAll(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null) {
-      const exited = new Promise((r) => p.child.once('exit', r));
-      p.child.kill('SIGTERM');
-      const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  }
+  for (const p of procs) await p.process.stop('SIGTERM', 10_000);
   await demo.close();
   await dropPlaceKeys(placeId);
 });
@@ -184,7 +155,7 @@ describe('no oversell through the API', () => {
     let rerouted = 0;
     const killB = (): void => {
       killed = true;
-      b.child.kill('SIGKILL');
+      b.process.child.kill('SIGKILL');
     };
     // What a careful client does: the same Idempotency-Key on every retry; a dead process's members go to the
     // other one; a 503 (a decision still locked by the dead process) is retried after Retry-After.

@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { BookingEngine } from '../../../sidecar/src/booking';
 import { BookingStore } from '../../../sidecar/src/booking/store';
-import { accepted, at, countByExternalId, dayAhead, eventually, startPlace, userOf, type TestPlace } from './support';
+import { accepted, at, countByExternalId, dayAhead, eventually, startChildEngine, startPlace, type TestPlace } from './support';
 
 /**
  * Crashes: a sidecar process killed with SIGKILL in the middle of bookings and ERP writes, and a
@@ -29,38 +26,16 @@ describe('kill -9 of a sidecar process', () => {
   it('in the middle of bookings and ERP writes: after a restart every booking it accepted is in the ERP exactly once', async () => {
     // Slow ERP inserts: the kill finds writes in flight and jobs waiting.
     const slow = place.emulator.faults.add({ match: { method: 'POST', path: '/api/resource/Creneau Booking' }, action: { kind: 'delay', ms: 80 } });
-    // node with tsx's loader, not the tsx command: that one runs the script in a grandchild a SIGKILL would miss.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'child-engine.ts')], {
-      env: {
-        ...process.env,
-        CRENEAU_CHILD: JSON.stringify({
-          placeId: place.placeId,
-          erp: { url: place.emulator.url, apiKey: place.emulator.admin.apiKey, apiSecret: place.emulator.admin.apiSecret },
-          redisUrl: place.redisUrl,
-          users: ['c1', 'c2', 'c3'].map((key) => userOf(place.placeId, key)),
-          resource: 'Halle',
-          starts: [9, 10, 11, 12, 13, 14].map((hour) => at(day, `${String(hour).padStart(2, '0')}:00`)),
-          hourMs: 3_600_000,
-        }),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = startChildEngine(place, {
+      members: ['c1', 'c2', 'c3'],
+      resource: 'Halle',
+      starts: [9, 10, 11, 12, 13, 14].map((hour) => at(day, `${String(hour).padStart(2, '0')}:00`)),
     });
-    const ids: string[] = [];
-    let stderr = '';
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('accepted ')) ids.push(line.slice('accepted '.length));
-    });
-    await eventually(() => (ids.length >= 60 ? true : undefined), 'the child to accept bookings', 30_000).catch((error: unknown) => {
-      child.kill('SIGKILL');
-      throw new Error(`${(error as Error).message}; accepted ${ids.length}; its stderr: ${stderr}`);
-    });
+    await child.waitForAccepted(60, 30_000);
     const written = countByExternalId(place.erpBookings()).size;
-    child.kill('SIGKILL');
-    await exited;
+    await child.kill();
     place.emulator.faults.remove(slow);
-    const acceptedByChild = [...ids];
+    const acceptedByChild = [...child.accepted];
     // Killed with writes still owed to the ERP.
     expect(written).toBeLessThan(acceptedByChild.length);
 

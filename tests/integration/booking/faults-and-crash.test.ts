@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { BookingEngine, Principal } from '../../../sidecar/src/booking';
-import { at, countByExternalId, dayAhead, eventually, startPlace, userOf, type TestPlace } from './support';
+import { at, countByExternalId, dayAhead, eventually, startChildEngine, startPlace, type TestPlace } from './support';
 
 /**
  * The bookings issue's "done when", to the letter: with the ERP failing a fifth of all its calls (error statuses,
@@ -46,35 +43,10 @@ function failAFifthOfAllCalls(): void {
 describe('1,000 bookings with a fifth of the ERP calls failing, and a sidecar killed with -9 in the middle', () => {
   it('ends with every accepted booking in the ERP exactly once', async () => {
     failAFifthOfAllCalls();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'child-engine.ts')], {
-      env: {
-        ...process.env,
-        CRENEAU_CHILD: JSON.stringify({
-          placeId: place.placeId,
-          erp: { url: place.emulator.url, apiKey: place.emulator.admin.apiKey, apiSecret: place.emulator.admin.apiSecret, ...ERP },
-          redisUrl: place.redisUrl,
-          users: members.map((key) => userOf(place.placeId, key)),
-          resource: 'Nef',
-          starts,
-          hourMs: 3_600_000,
-        }),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const acceptedByChild: string[] = [];
-    let stderr = '';
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('accepted ')) acceptedByChild.push(line.slice('accepted '.length));
-    });
-    await eventually(() => (acceptedByChild.length >= KILL_AFTER ? true : undefined), 'the first process to accept its share', 90_000).catch((error: unknown) => {
-      child.kill('SIGKILL');
-      throw new Error(`${(error as Error).message}; accepted ${acceptedByChild.length}; its stderr: ${stderr.slice(-2000)}`);
-    });
-    child.kill('SIGKILL');
-    await exited;
-    const killedWith = [...acceptedByChild];
+    const child = startChildEngine(place, { members, resource: 'Nef', starts, erp: ERP });
+    await child.waitForAccepted(KILL_AFTER, 90_000);
+    await child.kill();
+    const killedWith = [...child.accepted];
     const writtenAtKill = countByExternalId(place.erpBookings()).size;
     expect(writtenAtKill).toBeLessThan(killedWith.length);
 

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
 import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Outcome, type Principal } from '../../../sidecar/src/booking';
+import { HOUR_MS } from '../../../sidecar/src/domain';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
 import type { Logger } from '../../../sidecar/src/log';
 import { startRedisServer } from '../../../scripts/src/lib/redis-server';
@@ -9,11 +11,13 @@ import { connectRedis } from '../../../sidecar/src/redis/connection';
 import { placeKeyspace, type PlaceKeyspace } from '../../../sidecar/src/redis/keys';
 import { startEmulator, type Doc, type EmulatorHandle, type EmulatorOptions } from '../../emulator/src';
 import { adminAccess } from '../../support/erp';
+import { eventually } from '../../support/eventually';
 import { captureLogs } from '../../support/logs';
+import { runScript } from '../../support/processes';
 import { deleteKeys, REDIS_URL } from '../../support/redis';
 import { PARIS } from '../../support/time';
 
-export { eventually } from '../../support/eventually';
+export { eventually };
 export { REDIS_URL } from '../../support/redis';
 export { at, dayAhead, PARIS } from '../../support/time';
 
@@ -192,4 +196,50 @@ export function codes(outcome: Outcome<unknown>): string[] {
 /** A Redis of the test's own, which it may empty with FLUSHALL without touching the other tests'. */
 export async function privateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   return startRedisServer();
+}
+
+export interface ChildEngine {
+  /** The ids of the bookings it has reported accepted so far. */
+  readonly accepted: string[];
+  /** Waits until it has accepted `count` bookings; kills it and fails with its stderr if that does not come. */
+  waitForAccepted(count: number, limitMs: number): Promise<void>;
+  /** kill -9, and waits for it to be gone. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Another sidecar process on this place (child-engine.ts): an engine with its workers on the place's ERP and Redis,
+ * booking one seat after another for `members` on `resource`, an hour from each of `starts` in turn, until killed.
+ */
+export function startChildEngine(place: TestPlace, settings: { members: string[]; resource: string; starts: number[]; erp?: Partial<FrappeAdapterConfig> }): ChildEngine {
+  const child = runScript(join(__dirname, 'child-engine.ts'), {
+    env: {
+      ...process.env,
+      CRENEAU_CHILD: JSON.stringify({
+        placeId: place.placeId,
+        erp: { ...adminAccess(place.emulator), ...settings.erp },
+        redisUrl: place.redisUrl,
+        users: settings.members.map((key) => userOf(place.placeId, key)),
+        resource: settings.resource,
+        starts: settings.starts,
+        hourMs: HOUR_MS,
+      }),
+    },
+  });
+  const accepted: string[] = [];
+  child.onLine((line) => {
+    if (line.startsWith('accepted ')) accepted.push(line.slice('accepted '.length));
+  });
+  return {
+    accepted,
+    waitForAccepted: (count, limitMs) =>
+      eventually(() => (accepted.length >= count ? true : undefined), `the child process to accept ${String(count)} bookings`, limitMs).then(
+        () => undefined,
+        async (error: unknown) => {
+          await child.stop('SIGKILL');
+          throw new Error(`${(error as Error).message}; it accepted ${String(accepted.length)}; its stderr: ${child.stderr().slice(-2000)}`);
+        },
+      ),
+    kill: () => child.stop('SIGKILL'),
+  };
 }
