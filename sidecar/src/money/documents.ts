@@ -214,6 +214,17 @@ export interface BookingErpData {
   lines: Line[];
 }
 
+/** The invoices a Payment Entry pays (none when it is gone): the money flows settle them, the ticket ledger credits their packs. */
+export async function invoicesPaidBy(erp: ErpPort, paymentEntry: string): Promise<string[]> {
+  try {
+    const doc = await erp.getDoc(PAYMENT_ENTRY, paymentEntry, { schema: paymentEntrySchema });
+    return [...new Set((doc.references ?? []).filter((r) => r.reference_doctype === SALES_INVOICE && r.reference_name).map((r) => r.reference_name ?? ''))];
+  } catch (error) {
+    if (error instanceof ErpNotFoundError) return [];
+    throw error;
+  }
+}
+
 export class MoneyErp {
   private settingsMemo: { value: { company: string | undefined; invoicingDay: number }; until: number } | undefined;
   private readonly templates = new Map<string, { value: TaxTemplate | undefined; until: number }>();
@@ -308,15 +319,8 @@ export class MoneyErp {
     return rows.map(requestFromDoc);
   }
 
-  /** The invoices a Payment Entry pays (none when it is gone). */
-  async invoicesPaidBy(paymentEntry: string): Promise<string[]> {
-    try {
-      const doc = await this.erp.getDoc(PAYMENT_ENTRY, paymentEntry, { schema: paymentEntrySchema });
-      return [...new Set((doc.references ?? []).filter((r) => r.reference_doctype === SALES_INVOICE && r.reference_name).map((r) => r.reference_name ?? ''))];
-    } catch (error) {
-      if (error instanceof ErpNotFoundError) return [];
-      throw error;
-    }
+  invoicesPaidBy(paymentEntry: string): Promise<string[]> {
+    return invoicesPaidBy(this.erp, paymentEntry);
   }
 
   /** What the ERP's Creneau Booking holds that the money flows need: its quote lines and the fee a cancellation kept. */

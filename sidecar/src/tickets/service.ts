@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ForbiddenError, InvalidRequestError, NotFoundError, type Principal } from '../booking/contract';
-import { childTable } from '../catalog/erp-values';
 import {
   balance as balanceOf,
   bookingDebitOperation,
@@ -26,6 +25,7 @@ import {
   type TicketPackType,
 } from '../domain';
 import { ErpNotFoundError } from '../erp';
+import { invoicesPaidBy } from '../money/documents';
 import { QUEUE_NAMES, jobId } from '../queue/queues';
 import type { TicketCatalogSnapshot } from './catalog';
 import type { TicketContext } from './context';
@@ -56,10 +56,6 @@ import type { ReminderJobData } from './writer';
  */
 
 const paymentRow = z.looseObject({ posting_date: z.string().nullish() });
-const paymentEntryDoc = z.looseObject({
-  name: z.string(),
-  references: childTable(z.looseObject({ reference_doctype: z.string().nullish(), reference_name: z.string().nullish() })),
-});
 
 export const HISTORY_PAGE = { default: 50, max: 200 } as const;
 
@@ -411,14 +407,7 @@ export class TicketLedgerService implements TicketService, BookingTickets {
   }
 
   async onPaymentEntryChanged(name: string): Promise<InvoiceOutcome[]> {
-    let doc;
-    try {
-      doc = await this.ctx.erp.getDoc('Payment Entry', name, { schema: paymentEntryDoc });
-    } catch (error) {
-      if (error instanceof ErpNotFoundError) return [];
-      throw error;
-    }
-    const invoices = [...new Set(doc.references.filter((row) => row.reference_doctype === 'Sales Invoice' && row.reference_name).map((row) => row.reference_name ?? ''))];
+    const invoices = await invoicesPaidBy(this.ctx.erp, name);
     const outcomes: InvoiceOutcome[] = [];
     for (const invoice of invoices) outcomes.push(await this.onInvoiceChanged(invoice));
     return outcomes;
