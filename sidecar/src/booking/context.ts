@@ -210,7 +210,7 @@ export class EngineContext {
   }
 }
 
-/** Adds a booking's view-side helpers without a dependency on the service. */
+/** The resource's name for views; its id when the catalog no longer has it (a booking of a resource removed in the ERP). */
 export function resourceName(snapshot: CatalogSnapshot, id: string): string {
   return snapshot.resources.get(id)?.resource.name ?? id;
 }

@@ -40,7 +40,7 @@ export interface BookingEngine {
   /** Loads the catalog, rebuilds the index if there is none, starts the workers and the schedulers. */
   start(): Promise<void>;
   close(): Promise<void>;
-  /** For the money issue: a payment the ERP recorded for a booking awaiting it. */
+  /** For the money flows: a payment the ERP recorded for a booking awaiting it. */
   paymentReceived(bookingId: string, amount: Cents): Promise<Outcome<BookingView>>;
   /** For the money flows: the place's catalog (prices, members, resources), the booking as the index holds it. */
   readonly catalog: Catalog;

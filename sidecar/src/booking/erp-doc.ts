@@ -163,8 +163,9 @@ export function erpBookingFromDoc(doc: BookingDoc, siteZone: string): ErpBooking
 
 /**
  * What was due before confirmation and what was paid, for a booking the index learns from the ERP
- * (the payment records arrive with the money issue): an online booking was paid in full to be
- * confirmed, a deposit booking its deposit; nothing is due for the other modes.
+ * (the Creneau Booking does not say what was paid; the money flows read that on its invoice): an
+ * online booking was paid in full to be confirmed, a deposit booking its deposit; nothing is due
+ * for the other modes.
  */
 export function amountsFor(mode: PaymentMode, status: BookingStatus, price: Cents, resource: Resource | undefined): { amountDueNow: Cents; amountPaid: Cents } {
   const amountDueNow = mode === 'online' ? price : mode === 'deposit' ? percentOf(price, resource?.depositPercent ?? 0) : 0;

@@ -711,7 +711,7 @@ export class EngineBookingService implements BookingService {
     return this.transitionChange(principal, bookingId, () => ({ type: 'no_show' }));
   }
 
-  /** A payment the ERP recorded (the money issue calls this): confirms the booking once enough is paid. */
+  /** A payment the ERP recorded (the money flows call this): confirms the booking once enough is paid. */
   async paymentReceived(bookingId: string, amount: Cents): Promise<Outcome<BookingView>> {
     const system: Principal = { user: 'system', fullName: 'Créneau', customer: null, roles: [], isManager: true };
     return this.change(system, bookingId, (record, snapshot, resource) => {
