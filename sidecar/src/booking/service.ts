@@ -237,8 +237,8 @@ export class EngineBookingService implements BookingService {
   private paymentMode(requested: PaymentMode | undefined, member: PricedMember, total: Cents, audience: Audience, resource: Resource): PaymentMode {
     if (requested === 'tickets' && !this.tickets) {
       throw new InvalidRequestError('PAYMENT_MODE_UNAVAILABLE', {
-        fr: 'Le paiement par tickets n’est pas encore disponible : choisissez un autre mode de paiement',
-        en: 'Paying with tickets is not available yet: choose another payment mode',
+        fr: 'Le paiement par tickets n’est pas proposé dans ce lieu : choisissez un autre mode de paiement',
+        en: 'Paying with tickets is not offered at this place: choose another payment mode',
       });
     }
     // A resource asking a deposit (machines) takes it unless the member pays at the end of the month.
