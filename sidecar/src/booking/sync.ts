@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { buildOccupancy, DAY_MS, maxOccupancy, MINUTE_MS, occupiesCapacity, transition, type Resource } from '../domain';
 import { ErpDuplicateError, ErpNotFoundError, ErpValidationError, type FrappeDoc } from '../erp';
-import { jobId, QUEUE_NAMES } from '../queue/queues';
+import { changeJobId, QUEUE_NAMES } from '../queue/queues';
 import { withLock } from '../redis/locks';
 import type { ConflictView, ErpChangeNotice } from './contract';
 import type { EngineContext, WriteJobData } from './context';
@@ -210,7 +210,7 @@ export class ErpSync {
 
   async notify(change: ErpChangeNotice): Promise<void> {
     await this.ctx.queues.add(QUEUE_NAMES.erpChanges, 'change', change, {
-      jobId: jobId('c', change.doctype, change.name, change.event, change.modified ?? String(this.ctx.now())),
+      jobId: changeJobId('c', change, this.ctx.now()),
       attempts: 8,
       backoff: { type: 'exponential', delay: 1_000 },
     });

@@ -15,7 +15,7 @@ import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { localDateOf, MINUTE_MS, percentOf, quote as quoteOf, type BookingStatus, type Cents } from '../domain';
 import type { ErpPort } from '../erp';
 import type { Logger } from '../log';
-import { jobId, PlaceQueues, QUEUE_NAMES } from '../queue/queues';
+import { changeJobId, jobId, PlaceQueues, QUEUE_NAMES } from '../queue/queues';
 import type { PlaceKeyspace } from '../redis/keys';
 import { withLock } from '../redis/locks';
 import { feePercentOf } from '../tickets/bookings';
@@ -207,7 +207,7 @@ export class PlaceMoney implements MoneyService {
     if (change.event === 'on_trash') return;
     await this.enqueue(
       { kind: 'erp-change', doctype: change.doctype, name: change.name },
-      { jobId: jobId('e', change.doctype, change.name, change.event, change.modified ?? String(this.now())), ...this.retries() },
+      { jobId: changeJobId('e', change, this.now()), ...this.retries() },
     );
   }
 

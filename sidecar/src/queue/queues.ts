@@ -1,4 +1,5 @@
 import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type Processor } from 'bullmq';
+import type { ErpChangeNotice } from '../booking/contract';
 import type { Logger } from '../log';
 import type { PlaceKeyspace } from '../redis/keys';
 
@@ -54,6 +55,14 @@ export function jobId(...parts: (string | number)[]): string {
 
 function jobTemplate(jobName: string, data: unknown): { name: string; data?: unknown; opts: JobsOptions } {
   return { name: jobName, ...(data === undefined ? {} : { data }), opts: { removeOnComplete: true, removeOnFail: true } };
+}
+
+/**
+ * The job id of a change notice from the ERP, per queue (`prefix`): the same change delivered twice is one job.
+ * A notice without `modified` (a deletion) is told apart by when it arrived.
+ */
+export function changeJobId(prefix: string, change: Pick<ErpChangeNotice, 'doctype' | 'name' | 'event' | 'modified'>, now: number): string {
+  return jobId(prefix, change.doctype, change.name, change.event, change.modified ?? String(now));
 }
 
 export class PlaceQueues {

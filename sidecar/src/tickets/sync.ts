@@ -5,7 +5,7 @@ import { BOOKING_DOCTYPE } from '../booking/erp-doc';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { ticketLedger, type LedgerEntry } from '../domain';
 import { ErpNotFoundError } from '../erp';
-import { jobId, QUEUE_NAMES } from '../queue/queues';
+import { changeJobId, QUEUE_NAMES } from '../queue/queues';
 import { RedisLock, waitForRelease, withLock } from '../redis/locks';
 import type { TicketContext } from './context';
 import { entryFromDoc, keyOfDoc, LEDGER_DOCTYPE, LEDGER_FIELDS, ledgerDocSchema, PACK_TYPE_DOCTYPE, type LedgerDoc } from './erp-doc';
@@ -233,7 +233,7 @@ export class TicketSync {
   async notify(change: ErpChangeNotice): Promise<void> {
     if (!INTERESTING.has(change.doctype)) return;
     await this.ctx.queues.add(QUEUE_NAMES.ticketChanges, 'change', change, {
-      jobId: jobId('tc', change.doctype, change.name, change.event, change.modified ?? String(this.ctx.now())),
+      jobId: changeJobId('tc', change, this.ctx.now()),
       attempts: 8,
       backoff: { type: 'exponential', delay: 1_000 },
     });
