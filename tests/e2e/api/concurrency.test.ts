@@ -11,6 +11,7 @@ import { adminAccess, demoManager, startDemoErp, type DemoErp } from '../../supp
 import { eventually } from '../../support/eventually';
 import { runScript, type ScriptProcess } from '../../support/processes';
 import { dropPlaceKeys } from '../../support/redis';
+import { addMember } from '../../support/seed';
 import { at, parisTime, weekdayAhead } from '../../support/time';
 
 /**
@@ -62,8 +63,13 @@ beforeAll(async () => {
   ({ emulator, erp } = demo);
   for (let i = 0; i < MEMBERS; i++) {
     const email = `member-${String(i).padStart(3, '0')}@e2e.creneau.test`;
-    emulator.store.insert({ doctype: 'User', email, first_name: `Membre ${String(i)}`, user_type: 'Website User', new_password: DEMO_PASSWORD, send_welcome_email: 0, roles: [{ role: 'Customer' }] });
-    emulator.store.insert({ doctype: 'Customer', customer_name: `Membre ${String(i)}`, customer_type: 'Individual', customer_group: 'Individual', territory: 'France', portal_users: [{ user: email }] });
+    addMember(emulator.store, {
+      email,
+      firstName: `Membre ${String(i)}`,
+      password: DEMO_PASSWORD,
+      customer: `Membre ${String(i)}`,
+      userFields: { user_type: 'Website User', roles: [{ role: 'Customer' }] },
+    });
   }
   for (const port of ports) {
     procs.push(await startApiProcess({ placeId, port, erp: adminAccess(emulator), webhookSecret: demo.addon.webhookSecret, signInPerIp: 10_000, lockDurationMs: 3_000 }));

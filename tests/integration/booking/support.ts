@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { addonDocTypeRoot, loadAddonDefinitions } from '../../../sidecar/src/addon/definitions';
-import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Outcome, type Principal } from '../../../sidecar/src/booking';
+import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type Principal } from '../../../sidecar/src/booking';
 import { HOUR_MS } from '../../../sidecar/src/domain';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
 import type { Logger } from '../../../sidecar/src/log';
@@ -15,9 +15,11 @@ import { eventually } from '../../support/eventually';
 import { captureLogs } from '../../support/logs';
 import { runScript } from '../../support/processes';
 import { deleteKeys, REDIS_URL } from '../../support/redis';
+import { addManager, addMember, addResource, everyDay } from '../../support/seed';
 import { PARIS } from '../../support/time';
 
 export { eventually };
+export { accepted, codes } from '../../support/outcomes';
 export { REDIS_URL } from '../../support/redis';
 export { at, dayAhead, PARIS } from '../../support/time';
 
@@ -26,8 +28,6 @@ export { at, dayAhead, PARIS } from '../../support/time';
  * loaded as if installed, seeded with resources, prices, members and settings; real Redis under a
  * place id of its own (so that test files never meet); engines built on them, closed at the end.
  */
-
-export const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 export interface ResourceSeed {
   name: string;
@@ -93,43 +93,34 @@ export async function startPlace(setup: PlaceSetup): Promise<TestPlace> {
   }
   store.update('Creneau Settings', 'Creneau Settings', { holidays_close: 0, hold_minutes: 15, ...setup.settings });
   for (const seed of setup.resources) {
-    const item = `RES-${seed.name.toUpperCase().replace(/[^A-Z0-9]+/g, '-')}`;
-    store.insert({ doctype: 'Item', item_code: item, item_name: seed.name, item_group: 'Services', stock_uom: 'Hour', is_stock_item: 0 });
-    for (const [uom, rate] of Object.entries(seed.prices ?? { Hour: 10 })) {
-      store.insert({ doctype: 'Item Price', item_code: item, uom, price_list: 'Standard Selling', price_list_rate: rate });
-    }
     const [from, to] = seed.open ?? ['07:00:00', '21:00:00'];
-    store.insert({
-      doctype: 'Creneau Resource',
-      resource_name: seed.name,
-      item,
-      kind: seed.kind ?? 'Seat Pool',
-      capacity: seed.capacity ?? 1,
-      walk_in_margin: seed.walkInMargin ?? 0,
-      slot_minutes: seed.slotMinutes ?? 60,
-      horizon_days: 0,
-      opening_hours: WEEKDAYS.map((weekday) => ({ weekday, from_time: from, to_time: to })),
-      ...seed.extra,
+    addResource(store, {
+      name: seed.name,
+      item: `RES-${seed.name.toUpperCase().replace(/[^A-Z0-9]+/g, '-')}`,
+      prices: { 'Standard Selling': seed.prices ?? { Hour: 10 } },
+      fields: {
+        kind: seed.kind ?? 'Seat Pool',
+        capacity: seed.capacity ?? 1,
+        walk_in_margin: seed.walkInMargin ?? 0,
+        slot_minutes: seed.slotMinutes ?? 60,
+        opening_hours: everyDay(from, to),
+        ...seed.extra,
+      },
     });
   }
-  const members = setup.members ?? [{ key: 'alice' }, { key: 'bob' }];
-  for (const member of [...members, { key: 'manon' }]) {
-    store.insert({ doctype: 'User', email: userOf(placeId, member.key), first_name: member.key, send_welcome_email: 0 });
-  }
-  for (const member of members) {
-    store.insert({
-      doctype: 'Customer',
-      customer_name: customerOf(member.key),
-      customer_type: 'Individual',
-      customer_group: member.customerGroup ?? 'Individual',
-      territory: 'France',
-      portal_users: [{ user: userOf(placeId, member.key) }],
-      ...(member.postPaid ? { creneau_post_paid: 1 } : {}),
-      ...(member.qualifications ? { creneau_qualifications: member.qualifications } : {}),
+  for (const member of setup.members ?? [{ key: 'alice' }, { key: 'bob' }]) {
+    addMember(store, {
+      email: userOf(placeId, member.key),
+      firstName: member.key,
+      customer: customerOf(member.key),
+      ...(member.customerGroup ? { customerGroup: member.customerGroup } : {}),
+      customerFields: {
+        ...(member.postPaid ? { creneau_post_paid: 1 } : {}),
+        ...(member.qualifications ? { creneau_qualifications: member.qualifications } : {}),
+      },
     });
   }
-  if (!store.get('Role', 'Creneau Manager')) store.insert({ doctype: 'Role', role_name: 'Creneau Manager', desk_access: 1 });
-  store.update('User', userOf(placeId, 'manon'), { roles: [{ role: 'Creneau Manager' }] });
+  addManager(store, { email: userOf(placeId, 'manon'), firstName: 'manon' });
 
   const erp = new FrappeAdapter({ ...adminAccess(emulator), ...setup.erp });
   const redisUrl = setup.redisUrl ?? REDIS_URL;
@@ -179,17 +170,6 @@ export function countByExternalId(docs: readonly Doc[]): Map<string, number> {
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
-}
-
-/** The booking of an accepted outcome; fails the test with the reasons otherwise. */
-export function accepted<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) throw new Error(`expected the engine to accept, it refused: ${outcome.reasons.map((r) => `${r.code} (${r.en})`).join('; ')}`);
-  return outcome.value;
-}
-
-/** The reason codes of a refusal; [] for an acceptance. */
-export function codes(outcome: Outcome<unknown>): string[] {
-  return outcome.ok ? [] : outcome.reasons.map((r) => r.code);
 }
 
 /** A redis-server of the test's own on a free port, for tests that empty Redis (FLUSHALL) or kill it. */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { freePort } from '../../../scripts/src/lib/redis-server';
-import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type BookingView, type Outcome, type Principal, type QuoteView } from '../../../sidecar/src/booking';
+import { createBookingEngine, type BookingEngine, type BookingEngineOptions, type BookingView, type Principal, type QuoteView } from '../../../sidecar/src/booking';
 import { FrappeAdapter, type FrappeAdapterConfig } from '../../../sidecar/src/erp';
 import { createBookingApi } from '../../../sidecar/src/http/api';
 import { createHttpApp } from '../../../sidecar/src/http/app';
@@ -15,9 +15,11 @@ import { adminAccess, installAddon } from '../../support/erp';
 import { eventually } from '../../support/eventually';
 import { captureLogs } from '../../support/logs';
 import { deleteKeys, REDIS_URL } from '../../support/redis';
+import { addManager, addMember, addResource, everyDay } from '../../support/seed';
 import { PARIS } from '../../support/time';
 
 export { eventually };
+export { accepted } from '../../support/outcomes';
 export { at, PARIS, weekdayAhead } from '../../support/time';
 
 /**
@@ -25,8 +27,6 @@ export { at, PARIS, weekdayAhead } from '../../support/time';
  * Webhooks reach this place's API), a small tiers-lieu seeded in it, real Redis under a place id of its own, the
  * booking engine and the money flows on a clock the test may move, and the sidecar's API listening on a real port.
  */
-
-const WEEK = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 export const ROOM = 'Salle Atelier';
 export const LASER = 'Laser';
@@ -176,32 +176,21 @@ function seed(emulator: EmulatorHandle, placeId: string, setup: MoneySetup): voi
   }
   store.insert({ doctype: 'Price List', price_list_name: MEMBER_PRICE_LIST, currency: 'EUR', selling: 1, buying: 0, enabled: 1 });
   store.insert({ doctype: 'Customer Group', customer_group_name: 'Adhérents', parent_customer_group: 'All Customer Groups', is_group: 0, default_price_list: MEMBER_PRICE_LIST });
-  const items: [string, string, Record<string, number>, Record<string, number>][] = [
-    // public prices, member prices, in the ERP's decimal form
-    ['RES-SALLE', ROOM, { Hour: 25, 'Half Day': 70, Day: 120 }, { Hour: 18, 'Half Day': 50, Day: 90 }],
-    ['RES-LASER', LASER, { Hour: 45 }, { Hour: 30 }],
-  ];
-  for (const [code, name, publicPrices, memberPrices] of items) {
-    store.insert({ doctype: 'Item', item_code: code, item_name: name, item_group: 'Services', stock_uom: 'Hour', is_stock_item: 0 });
-    for (const [list, prices] of [['Standard Selling', publicPrices], [MEMBER_PRICE_LIST, memberPrices]] as const) {
-      for (const [uom, rate] of Object.entries(prices)) store.insert({ doctype: 'Item Price', item_code: code, uom, price_list: list, price_list_rate: rate, valid_from: '2020-01-01' });
-    }
-  }
-  const open = WEEK.map((weekday) => ({ weekday, from_time: '07:00:00', to_time: '21:00:00' }));
-  store.insert({ doctype: 'Creneau Resource', resource_name: ROOM, item: 'RES-SALLE', kind: 'Room', capacity: 8, slot_minutes: 30, min_minutes: 60, horizon_days: 0, opening_hours: open });
-  store.insert({
-    doctype: 'Creneau Resource',
-    resource_name: LASER,
+  const open = everyDay('07:00:00', '21:00:00');
+  // Public prices, then member prices, in the ERP's decimal form.
+  addResource(store, {
+    name: ROOM,
+    item: 'RES-SALLE',
+    prices: { 'Standard Selling': { Hour: 25, 'Half Day': 70, Day: 120 }, [MEMBER_PRICE_LIST]: { Hour: 18, 'Half Day': 50, Day: 90 } },
+    pricesFrom: '2020-01-01',
+    fields: { kind: 'Room', capacity: 8, slot_minutes: 30, min_minutes: 60, opening_hours: open },
+  });
+  addResource(store, {
+    name: LASER,
     item: 'RES-LASER',
-    kind: 'Machine',
-    capacity: 1,
-    slot_minutes: 30,
-    min_minutes: 60,
-    max_minutes: 480,
-    horizon_days: 0,
-    approval_required: 1,
-    deposit_percent: 30,
-    opening_hours: open,
+    prices: { 'Standard Selling': { Hour: 45 }, [MEMBER_PRICE_LIST]: { Hour: 30 } },
+    pricesFrom: '2020-01-01',
+    fields: { kind: 'Machine', capacity: 1, slot_minutes: 30, min_minutes: 60, max_minutes: 480, approval_required: 1, deposit_percent: 30, opening_hours: open },
   });
   store.update('Creneau Settings', 'Creneau Settings', {
     holidays_close: 0,
@@ -220,27 +209,17 @@ function seed(emulator: EmulatorHandle, placeId: string, setup: MoneySetup): voi
     { key: 'bob', group: 'Individual' },
     { key: 'paul', group: 'Commercial', postPaid: true },
   ];
-  for (const member of [...members.map((m) => m.key), 'manon']) {
-    store.insert({ doctype: 'User', email: userOf(placeId, member), first_name: member, send_welcome_email: 0, new_password: 'creneau-test' });
-  }
   for (const member of members) {
-    store.insert({
-      doctype: 'Customer',
-      customer_name: CUSTOMERS[member.key],
-      customer_type: 'Individual',
-      customer_group: member.group,
-      territory: 'France',
-      portal_users: [{ user: userOf(placeId, member.key) }],
-      ...(member.postPaid ? { creneau_post_paid: 1 } : {}),
+    addMember(store, {
+      email: userOf(placeId, member.key),
+      firstName: member.key,
+      password: 'creneau-test',
+      customer: CUSTOMERS[member.key],
+      customerGroup: member.group,
+      ...(member.postPaid ? { customerFields: { creneau_post_paid: 1 } } : {}),
     });
   }
-  if (!store.get('Role', 'Creneau Manager')) store.insert({ doctype: 'Role', role_name: 'Creneau Manager', desk_access: 1 });
-  store.update('User', userOf(placeId, 'manon'), { roles: [{ role: 'Creneau Manager' }] });
-}
-
-export function accepted<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) throw new Error(`expected the engine to accept, it refused: ${outcome.reasons.map((r) => `${r.code} (${r.en})`).join('; ')}`);
-  return outcome.value;
+  addManager(store, { email: userOf(placeId, 'manon'), firstName: 'manon', password: 'creneau-test' });
 }
 
 /** The booking once the ERP has it (the money jobs start from there). */
