@@ -1,6 +1,6 @@
 import { FrappeError, frappeThrow } from '../errors';
 import type { MethodRegistry } from '../http/methods';
-import { type Doc, type DocField, VALID_FIELDTYPES } from '../meta/meta';
+import { type Doc, type DocField } from '../meta/meta';
 import type { DocOp } from '../model/engine';
 import { isRecord, str, truthy } from '../model/values';
 import { STANDARD_USERS, type Site } from '../site';
@@ -116,7 +116,7 @@ export function registerFramework(site: Site, methods: MethodRegistry): void {
           if (first !== undefined) throw frappeThrow(`Fieldname ${fieldname} appears multiple times in rows ${first}, ${i + 1}`, 'UniqueFieldnameError');
           seen.set(fieldname, i + 1);
         }
-        if (['Link', 'Table', 'Table MultiSelect'].includes(fieldtype) && VALID_FIELDTYPES.includes(fieldtype)) {
+        if (['Link', 'Table', 'Table MultiSelect'].includes(fieldtype)) {
           const options = str(f.options).trim();
           if (!options) throw frappeThrow(`Options required for Link or Table type field ${fieldname} in row ${i + 1}`, 'DoctypeLinkError');
           if (options !== name && !engine.meta(options)) {

@@ -54,15 +54,6 @@ export const VARCHAR_FIELDTYPES = new Set([
   'Data', 'Link', 'Dynamic Link', 'Select', 'Read Only', 'Color', 'Icon', 'Phone', 'Autocomplete',
 ]);
 
-/** The fieldtypes Frappe 15 accepts in a DocField (the order of its validation message). */
-export const VALID_FIELDTYPES = [
-  'Autocomplete', 'Attach', 'Attach Image', 'Barcode', 'Button', 'Check', 'Code', 'Color', 'Column Break',
-  'Currency', 'Data', 'Date', 'Datetime', 'Duration', 'Dynamic Link', 'Float', 'Fold', 'Geolocation', 'Heading',
-  'HTML', 'HTML Editor', 'Icon', 'Image', 'Int', 'JSON', 'Link', 'Long Text', 'Markdown Editor', 'Password',
-  'Percent', 'Phone', 'Read Only', 'Rating', 'Section Break', 'Select', 'Signature', 'Small Text', 'Tab Break',
-  'Table', 'Table MultiSelect', 'Text', 'Text Editor', 'Time',
-];
-
 /** Columns every document has, in the order Frappe serialises them. */
 export const DEFAULT_FIELDS = ['name', 'owner', 'creation', 'modified', 'modified_by', 'docstatus', 'idx'] as const;
 export const CHILD_TABLE_FIELDS = ['parent', 'parentfield', 'parenttype'] as const;
