@@ -286,19 +286,13 @@ export const DUE = new LuaScript(
   'due',
   `${PRELUDE}
 local now = now_ms()
-local out = {'OK', num(now)}
+local out = {'OK'}
 local stale = redis.call('ZRANGEBYSCORE', K('outbox'), '-inf', '(' .. num(now - tonumber(ARGV[4])), 'LIMIT', 0, 1000)
 out[#out + 1] = tostring(#stale)
-for _, id in ipairs(stale) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', K('bk', id), 'v') or '0'
-end
+for _, id in ipairs(stale) do out[#out + 1] = id end
 local ended = redis.call('ZRANGEBYSCORE', K('holds'), '-inf', num(now), 'LIMIT', 0, 1000)
 out[#out + 1] = tostring(#ended)
-for _, id in ipairs(ended) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', K('bk', id), 'v') or '0'
-end
+for _, id in ipairs(ended) do out[#out + 1] = id end
 return out
 `,
 );

@@ -120,11 +120,9 @@ export class IndexBuilder {
       for (let i = 0; i < all.length; i += 250) {
         await Promise.all(
           all.slice(i, i + 250).map((record) => {
-            const resource = catalog.domainResources.get(record.resourceId);
             return store.reserveInto(generation, {
               record,
-              terms: resource ? ctx.terms(resource, 'manager') : { room: false, units: 1, capacity: 1, bufferBeforeMs: 0, bufferAfterMs: 0 },
-              checkCapacity: false,
+              capacity: null,
               fromErp: record.version <= record.syncedVersion,
             });
           }),

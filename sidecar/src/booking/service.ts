@@ -51,7 +51,7 @@ import {
 } from './contract';
 import { resourceName, type EngineContext } from './context';
 import { toBookedInterval, toDomainBooking, toView, withDomainBooking, type BookingRecord } from './record';
-import type { HoldChange } from './store';
+import type { CapacityTerms, HoldChange } from './store';
 import type { ErpSync } from './sync';
 
 /**
@@ -345,9 +345,12 @@ export class EngineBookingService implements BookingService {
       const decision = await decide(record, snapshot, resource);
       if ('ok' in decision) return decision;
       const { next, hold, checkCapacity, audience } = decision;
-      if (checkCapacity && !resource) throw new NotFoundError(`no resource "${next.resourceId}" at ${this.ctx.place.name}`);
-      const terms = resource ? this.ctx.terms(resource, audience) : { room: false, units: 1, capacity: 1, bufferBeforeMs: 0, bufferAfterMs: 0 };
-      const result = await this.ctx.withIndex(() => this.ctx.store.update({ next, expectedVersion: record.version, terms, hold, checkCapacity }));
+      let capacity: CapacityTerms | null = null;
+      if (checkCapacity) {
+        if (!resource) throw new NotFoundError(`no resource "${next.resourceId}" at ${this.ctx.place.name}`);
+        capacity = this.ctx.terms(resource, audience);
+      }
+      const result = await this.ctx.withIndex(() => this.ctx.store.update({ next, expectedVersion: record.version, capacity, hold }));
       switch (result.kind) {
         case 'ok': {
           const updated: BookingRecord = { ...next, version: result.version, holdExpiresAt: result.holdExpiresAt };
@@ -558,10 +561,9 @@ export class EngineBookingService implements BookingService {
     const result = await this.ctx.withIndex(() =>
       this.ctx.store.reserve({
         record,
-        terms: this.ctx.terms(resource, audience),
+        capacity: this.ctx.terms(resource, audience),
         ...(status === 'awaiting_payment' ? { holdMs } : {}),
         ...(idempotency ? { idempotency } : {}),
-        checkCapacity: true,
       }),
     );
     switch (result.kind) {

@@ -48,12 +48,12 @@ export type HoldChange = { mode: 'keep' } | { mode: 'clear' } | { mode: 'new'; m
 
 export interface ReserveInput {
   record: Omit<BookingRecord, 'version' | 'syncedVersion' | 'holdExpiresAt'> & { holdExpiresAt?: Instant | null };
-  terms: CapacityTerms;
+  /** The capacity the booking must fit in, checked in the same script; null: this takes no capacity decision. */
+  capacity: CapacityTerms | null;
   /** Start a hold of this length now (Redis time). */
   holdMs?: number;
   /** Full Redis key of the idempotency key, and how long it lives. */
   idempotency?: { key: string; ttlSeconds: number };
-  checkCapacity: boolean;
   /** The booking is the ERP's (rebuild, staff): nothing to write back. */
   fromErp?: boolean;
 }
@@ -62,10 +62,16 @@ export interface UpdateInput {
   next: BookingRecord;
   /** The version the change was decided on; undefined applies it whatever the current one is. */
   expectedVersion?: number;
-  terms: CapacityTerms;
+  /** As ReserveInput's. */
+  capacity: CapacityTerms | null;
   hold: HoldChange;
-  checkCapacity: boolean;
   fromErp?: boolean;
+}
+
+/** The scripts' five capacity arguments (room, units, capacity, buffers); unread when no capacity is checked. */
+function termsArgs(terms: CapacityTerms | null): (string | number)[] {
+  if (!terms) return ['0', 0, 0, 0, 0];
+  return [terms.room ? '1' : '0', terms.units, terms.capacity, terms.bufferBeforeMs, terms.bufferAfterMs];
 }
 
 export class BookingStore {
@@ -142,25 +148,21 @@ export class BookingStore {
   }
 
   private async reserveWith(input: ReserveInput, run: (args: readonly (string | number)[]) => Promise<string[]>): Promise<ReserveResult> {
-    const { record, terms } = input;
+    const { record } = input;
     const reply = await run([
       record.id,
       record.resourceId,
       record.start,
       record.end,
       record.seats,
-      terms.room ? '1' : '0',
-      terms.units,
-      terms.capacity,
-      terms.bufferBeforeMs,
-      terms.bufferAfterMs,
+      ...termsArgs(input.capacity),
       record.status,
       input.holdMs ?? '',
       record.customer,
       JSON.stringify(dataOf({ ...record, version: 0, syncedVersion: 0, holdExpiresAt: null })),
       input.idempotency?.key ?? '',
       input.idempotency?.ttlSeconds ?? 0,
-      input.checkCapacity ? '1' : '0',
+      input.capacity ? '1' : '0',
       input.fromErp ? '1' : '0',
       record.erpName ?? '',
       record.erpModified ?? '',
@@ -181,7 +183,7 @@ export class BookingStore {
   }
 
   async update(input: UpdateInput): Promise<UpdateResult> {
-    const { next, terms, hold } = input;
+    const { next, hold } = input;
     const reply = await this.run(UPDATE, [
       next.id,
       input.expectedVersion === undefined ? '' : input.expectedVersion,
@@ -189,17 +191,13 @@ export class BookingStore {
       next.start,
       next.end,
       next.seats,
-      terms.room ? '1' : '0',
-      terms.units,
-      terms.capacity,
-      terms.bufferBeforeMs,
-      terms.bufferAfterMs,
+      ...termsArgs(input.capacity),
       next.status,
       hold.mode,
       hold.mode === 'new' ? hold.ms : hold.mode === 'at' ? hold.at : '',
       next.customer,
       JSON.stringify(dataOf(next)),
-      input.checkCapacity ? '1' : '0',
+      input.capacity ? '1' : '0',
       input.fromErp ? '1' : '0',
       next.erpName ?? '',
       next.erpModified ?? '',
@@ -262,22 +260,18 @@ export class BookingStore {
     return (await this.redis.hget(this.generationKey(generation, 'erp'), name)) ?? undefined;
   }
 
-  /** Outbox entries older than `olderThanMs` and holds that have ended, with Redis's time. */
-  async due(olderThanMs: number): Promise<{ now: Instant; outbox: { id: string; version: number }[]; holds: { id: string; version: number }[] }> {
+  /** Ids of the bookings whose outbox entry is older than `olderThanMs`, and of those whose hold has ended (by Redis's clock). */
+  async due(olderThanMs: number): Promise<{ outbox: string[]; holds: string[] }> {
     const reply = await this.run(DUE, [olderThanMs]);
-    let i = 2;
-    const take = (): { id: string; version: number }[] => {
+    let i = 1;
+    const take = (): string[] => {
       const count = Number(reply[i++]);
-      const out: { id: string; version: number }[] = [];
-      for (let k = 0; k < count; k++) {
-        out.push({ id: reply[i] ?? '', version: Number(reply[i + 1]) });
-        i += 2;
-      }
-      return out;
+      const ids = reply.slice(i, i + count);
+      i += count;
+      return ids;
     };
     const outbox = take();
-    const holds = take();
-    return { now: Number(reply[1]), outbox, holds };
+    return { outbox, holds: take() };
   }
 
   async outboxSize(): Promise<number> {

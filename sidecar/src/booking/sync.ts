@@ -4,7 +4,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { z } from 'zod';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
 import { buildOccupancy, DAY_MS, maxOccupancy, MINUTE_MS, occupiesCapacity, transition, type Resource } from '../domain';
-import { ErpDuplicateError, ErpNotFoundError, ErpValidationError, type FrappeDoc } from '../erp';
+import { ErpNotFoundError, ErpValidationError, isUniqueViolation, type FrappeDoc } from '../erp';
 import { changeJobId, QUEUE_NAMES } from '../queue/queues';
 import { withLock } from '../redis/locks';
 import type { ConflictView, ErpChangeNotice } from './contract';
@@ -20,7 +20,7 @@ import {
   type ErpBooking,
 } from './erp-doc';
 import { sameBooking, toBookedInterval, toDomainBooking, withDomainBooking, type BookingRecord } from './record';
-import type { CapacityTerms, HoldChange } from './store';
+import type { HoldChange } from './store';
 
 /**
  * The two-way link with the ERP, the system of record:
@@ -31,9 +31,6 @@ import type { CapacityTerms, HoldChange } from './store';
  *   as a conflict for managers;
  * - timers: holds that end, and a sweeper that requeues what a crash lost.
  */
-
-/** For bookings of a resource the catalog does not know (deleted, misconfigured): stored, never checked. */
-const UNCHECKED: CapacityTerms = { room: false, units: Number.MAX_SAFE_INTEGER, capacity: Number.MAX_SAFE_INTEGER, bufferBeforeMs: 0, bufferAfterMs: 0 };
 
 const conflictSchema = z.object({
   id: z.string(),
@@ -141,7 +138,7 @@ export class ErpSync {
       const doc = await erp.insert(BOOKING_DOCTYPE, values, { idempotent: true });
       return { name: doc.name, modified: doc.modified ?? null };
     } catch (error) {
-      const duplicate = error instanceof ErpDuplicateError || (error instanceof ErpValidationError && error.kind === 'unique');
+      const duplicate = isUniqueViolation(error);
       const stale = error instanceof ErpNotFoundError && known !== undefined;
       if (duplicate || stale) {
         const found = await this.findByExternalId(record.id);
@@ -174,15 +171,15 @@ export class ErpSync {
   private async restore(snapshot: BookingRecord, current?: BookingRecord): Promise<void> {
     const catalog = await this.ctx.catalog.snapshot();
     const resource = catalog.domainResources.get(snapshot.resourceId);
-    const terms = resource ? this.ctx.terms(resource, snapshot.audience) : UNCHECKED;
+    const terms = resource ? this.ctx.terms(resource, snapshot.audience) : null;
     const log = { place: this.ctx.place.id, booking: snapshot.id };
     if (!current) {
-      const result = await this.ctx.withIndex(() => this.ctx.store.reserve({ record: snapshot, terms, checkCapacity: true }));
+      const result = await this.ctx.withIndex(() => this.ctx.store.reserve({ record: snapshot, capacity: terms }));
       if (result.kind === 'ok' || result.kind === 'exists') {
         this.log.warn(log, 'booking lost with the index put back');
       } else if (result.kind === 'full') {
         const cancelled = { ...snapshot, status: 'cancelled' as const, cancellationReason: LOST_REASON };
-        await this.ctx.withIndex(() => this.ctx.store.reserve({ record: cancelled, terms, checkCapacity: false }));
+        await this.ctx.withIndex(() => this.ctx.store.reserve({ record: cancelled, capacity: null }));
         await this.recordLost(resource, snapshot, result.used);
         this.log.error(log, 'booking lost with the index could not be put back: its seats were taken; recorded as cancelled and listed as a conflict');
       }
@@ -190,11 +187,11 @@ export class ErpSync {
       const next: BookingRecord = { ...snapshot, version: current.version, syncedVersion: current.syncedVersion, erpName: current.erpName, erpModified: current.erpModified };
       const holds = occupiesCapacity({ status: next.status, holdExpiresAt: next.holdExpiresAt ?? undefined }, this.ctx.now());
       const result = await this.ctx.withIndex(() =>
-        this.ctx.store.update({ next, expectedVersion: current.version, terms, hold: holdChangeFor(next), checkCapacity: holds }),
+        this.ctx.store.update({ next, expectedVersion: current.version, capacity: holds ? terms : null, hold: holdChangeFor(next) }),
       );
       if (result.kind === 'full') {
         const cancelled = { ...current, status: 'cancelled' as const, cancellationReason: LOST_REASON };
-        await this.ctx.withIndex(() => this.ctx.store.update({ next: cancelled, expectedVersion: current.version, terms, hold: { mode: 'clear' }, checkCapacity: false }));
+        await this.ctx.withIndex(() => this.ctx.store.update({ next: cancelled, expectedVersion: current.version, capacity: null, hold: { mode: 'clear' } }));
         await this.recordLost(resource, snapshot, result.used);
         this.log.error(log, 'a change lost with the index could not be applied again: the seats were taken; cancelled and listed as a conflict');
       } else {
@@ -277,7 +274,6 @@ export class ErpSync {
   private async applyLocked(erp: ErpBooking, resource: Resource | undefined, source: ConflictView['source']): Promise<'unchanged' | 'changed' | 'skipped'> {
     const { store } = this.ctx;
     const id = erp.externalId ?? (await store.idByErpName(erp.erpName)) ?? (await this.assignExternalId(erp.erpName));
-    const terms = resource ? this.ctx.terms(resource, 'manager') : UNCHECKED;
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await store.get(id);
       if (current) {
@@ -294,12 +290,12 @@ export class ErpSync {
           return 'unchanged';
         }
         const next = recordFromErp(erp, id, resource, current);
-        const result = await store.update({ next, expectedVersion: current.version, terms, hold: holdChangeFor(next), checkCapacity: false, fromErp: true });
+        const result = await store.update({ next, expectedVersion: current.version, capacity: null, hold: holdChangeFor(next), fromErp: true });
         if (result.kind === 'version') continue;
         if (result.kind === 'missing') continue;
       } else {
         const next = recordFromErp(erp, id, resource);
-        const result = await store.reserve({ record: next, terms, checkCapacity: false, fromErp: true });
+        const result = await store.reserve({ record: next, capacity: null, fromErp: true });
         if (result.kind === 'exists') continue;
       }
       this.log.info({ place: this.ctx.place.id, booking: id, erpName: erp.erpName, status: erp.status, source }, 'booking changed in the ERP applied to the index');
@@ -498,7 +494,7 @@ export class ErpSync {
         return;
       }
       const next = withDomainBooking(record, result.booking);
-      const update = await store.update({ next, expectedVersion: record.version, terms: UNCHECKED, hold: { mode: 'clear' }, checkCapacity: false });
+      const update = await store.update({ next, expectedVersion: record.version, capacity: null, hold: { mode: 'clear' } });
       if (update.kind === 'version') continue;
       if (update.kind !== 'ok') return;
       this.log.info({ place: this.ctx.place.id, booking: bookingId }, 'hold ended: booking expired, seats released');
@@ -511,14 +507,13 @@ export class ErpSync {
   async sweep(): Promise<{ requeued: number; expired: number }> {
     const due = await this.ctx.withIndex(() => this.ctx.store.due(this.ctx.options.sweepAfterMs));
     let requeued = 0;
-    for (const { id } of due.outbox) {
-      const record = await this.ctx.withIndex(() => this.ctx.store.get(id));
-      if (record && record.version > record.syncedVersion) {
+    for (const record of await this.ctx.withIndex(() => this.ctx.store.getMany(due.outbox))) {
+      if (record.version > record.syncedVersion) {
         await this.ctx.enqueueWrite(record);
         requeued++;
       }
     }
-    for (const { id } of due.holds) await this.ctx.withIndex(() => this.expireHold(id));
+    for (const id of due.holds) await this.ctx.withIndex(() => this.expireHold(id));
     if (requeued > 0 || due.holds.length > 0) this.log.info({ place: this.ctx.place.id, requeued, expired: due.holds.length }, 'sweep');
     return { requeued, expired: due.holds.length };
   }

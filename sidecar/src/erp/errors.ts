@@ -169,6 +169,16 @@ export class ErpUnavailableError extends ErpError {
   }
 }
 
+/** A write that may have been carried out although no answer came back: look it up in the ERP before writing again. */
+export function isOutcomeUnknown(error: unknown): boolean {
+  return error instanceof ErpUnavailableError && error.outcomeUnknown;
+}
+
+/** The ERP refused an insert because a document with that name or unique value exists (DuplicateEntryError or UniqueValidationError). */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof ErpDuplicateError || (error instanceof ErpValidationError && error.kind === 'unique');
+}
+
 /** Any other 5xx: a bug or a crash on the ERP side (ImportError, AttributeError, JSONDecodeError...). */
 /**
  * MariaDB's passing failures, as Frappe reports them (500, OperationalError / InterfaceError with the server's code):

@@ -78,8 +78,7 @@ describe('a crash between the decision and the queue', () => {
         erpName: null,
         erpModified: null,
       },
-      terms: { room: false, units: 5_000, capacity: 5_000, bufferBeforeMs: 0, bufferAfterMs: 0 },
-      checkCapacity: true,
+      capacity: { room: false, units: 5_000, capacity: 5_000, bufferBeforeMs: 0, bufferAfterMs: 0 },
     });
     expect(result.kind).toBe('ok');
     await eventually(() => place.erpBookings().find((doc) => doc.external_id === 'bk_crashbetweenluaandq'), 'the sweeper to queue the write', 20_000);

@@ -131,8 +131,7 @@ describe('the capacity script', () => {
         for (const b of bookings) {
           await store.reserve({
             record: record(b.id, resource, { ...b, holdExpiresAt: b.holdExpiresAt ?? null }),
-            terms: { room: false, units: 1, capacity: 1, bufferBeforeMs: 0, bufferAfterMs: 0 },
-            checkCapacity: false,
+            capacity: null,
             fromErp: true,
           });
         }
@@ -145,14 +144,13 @@ describe('the capacity script', () => {
 
         const result = await store.reserve({
           record: record(`r${runs}-request`, resource, { start, end, seats, status: 'confirmed', holdExpiresAt: null }),
-          terms: {
+          capacity: {
             room: resource.kind === 'room',
             units: resource.compiled.units,
             capacity: capacityFor(resource, request.audience),
             bufferBeforeMs: resource.bufferBeforeMinutes * MINUTE_MS,
             bufferAfterMs: resource.bufferAfterMinutes * MINUTE_MS,
           },
-          checkCapacity: true,
           fromErp: true,
         });
         expect({ accepted: result.kind === 'ok' }).toEqual({ accepted: domainCodes.length === 0 });
