@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isAxiosError, type AxiosInstance } from 'axios';
 import { FrappeApp } from 'frappe-js-sdk';
 import { z } from 'zod';
@@ -35,7 +36,7 @@ import {
   type WithSchema,
   type WriteOptions,
 } from './port';
-import { backoffDelayMs, mayRetry, parseRetryAfterMs, realSleep, retryPolicySchema, type RetryPolicy, type Sleep } from './retry';
+import { backoffDelayMs, mayRetry, parseRetryAfterMs, retryPolicySchema, type RetryPolicy, type Sleep } from './retry';
 
 /**
  * The ERP port over Frappe's REST API (Dokos, ERPNext v15). frappe-js-sdk provides the HTTP client
@@ -189,7 +190,7 @@ export class FrappeAdapter implements ErpPort {
     this.sessionClient = new FrappeApp(this.config.url).axios;
     this.log = (deps.logger ?? silentLogger).child({ component: 'erp' });
     this.random = deps.random ?? Math.random;
-    this.sleep = deps.sleep ?? realSleep;
+    this.sleep = deps.sleep ?? ((ms) => sleep(ms));
     this.now = deps.now ?? Date.now;
   }
 

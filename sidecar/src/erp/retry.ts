@@ -64,22 +64,4 @@ export function mayRetry(error: ErpError, idempotent: boolean): boolean {
   return error.status !== null && REFUSED_BEFORE_PROCESSING.has(error.status);
 }
 
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-/** setTimeout as a promise that an AbortSignal can cut short (it then rejects with the reason). */
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export type Sleep = (ms: number) => Promise<void>;
