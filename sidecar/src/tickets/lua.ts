@@ -11,8 +11,7 @@ import { LuaScript } from '../redis/lua';
  * `c:<hash>:e` the entries (JSON, in the order applied), `c:<hash>:k` entry key → ERP name (empty
  * while not written), `c:<hash>:l` lot key → tickets left, `c:<hash>:o` operations done (a booking's
  * debit, a refund...), `c:<hash>:v` a version bumped by every change; `pending` entry key → JSON of
- * entries the ERP has not got yet, `outbox` the same keys by when they were decided; `erp` ERP
- * name → key.
+ * entries the ERP has not got yet, `outbox` the same keys by when they were decided.
  */
 
 const PRELUDE = `
@@ -107,7 +106,6 @@ for _ = 1, entries do
   redis.call('RPUSH', C(h, 'e'), json)
   redis.call('HSET', C(h, 'k'), key, erp)
   if erp ~= '' then
-    redis.call('HSET', P .. 'erp', erp, key)
     redis.call('HDEL', P .. 'pending', key)
     redis.call('ZREM', P .. 'outbox', key)
   end
@@ -130,7 +128,6 @@ redis.call('HDEL', P .. 'pending', key)
 redis.call('ZREM', P .. 'outbox', key)
 if redis.call('HEXISTS', C(h, 'k'), key) == 1 then
   redis.call('HSET', C(h, 'k'), key, erp)
-  redis.call('HSET', P .. 'erp', erp, key)
   return {'OK'}
 end
 return {'MISSING'}

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import { ledgerEntrySchema, opensLot, type LedgerEntry } from '../domain';
 import type { PlaceKeyspace } from '../redis/keys';
 import { APPLY, READ, REPLACE, SYNCED } from './lua';
@@ -48,8 +47,6 @@ export interface ReplaceInput {
 }
 
 const entryJson = (text: string): LedgerEntry => ledgerEntrySchema.parse(JSON.parse(text));
-
-const pendingSchema = z.string();
 
 export class TicketStore {
   readonly prefix: string;
@@ -145,20 +142,10 @@ export class TicketStore {
     return reply[0] === 'OK' ? 'ok' : 'missing';
   }
 
-  /** The entry waiting for its ERP write, if it still is. */
-  async pending(key: string): Promise<LedgerEntry | undefined> {
-    const raw = await this.redis.hget(this.key('pending'), key);
-    return raw === null ? undefined : entryJson(pendingSchema.parse(raw));
-  }
-
-  /** The ERP name of an entry already written, from any customer's ledger. */
+  /** The ERP name of one of the customer's entries; undefined until the ERP has it. */
   async erpNameOf(customer: string, key: string): Promise<string | undefined> {
     const name = await this.redis.hget(this.customerKey(customer, 'k'), key);
     return name === null || name === '' ? undefined : name;
-  }
-
-  async keyOfErpName(erpName: string): Promise<string | undefined> {
-    return (await this.redis.hget(this.key('erp'), erpName)) ?? undefined;
   }
 
   /** Entries decided more than `olderThanMs` before `now` that the ERP has not got, with when they were decided. */
