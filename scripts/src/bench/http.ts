@@ -1,16 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DateTime } from 'luxon';
-import { runInstall } from '../../../sidecar/src/addon/installer';
-import { createFrappeAdapter, type ErpPort } from '../../../sidecar/src/erp';
-import { connectRedis } from '../../../sidecar/src/redis/connection';
-import { startEmulator, type EmulatorHandle } from '../../../tests/emulator/src';
+import { adminAccess, startDemoErp, type DemoErp } from '../../../tests/support/erp';
+import { dropPlaceKeys, REDIS_URL } from '../../../tests/support/redis';
 import { DEMO_PASSWORD } from '../seed/demo-data';
-import { seedDemo } from '../seed/demo';
 import { defineBenchmark, percentile, type Benchmark, type Figures } from './harness';
 
 /**
@@ -18,7 +14,6 @@ import { defineBenchmark, percentile, type Benchmark, type Figures } from './har
  * ERP emulator with a real ERPNext v15's latencies. The sidecar's own time per request comes from its access log.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MEMBERS = 500;
 const BOOKINGS_ROUTE = 'POST /api/places/:place/bookings';
 
@@ -28,8 +23,7 @@ interface Member {
 }
 
 interface Place {
-  emulator: EmulatorHandle;
-  erp: ErpPort;
+  demo: DemoErp;
   placeId: string;
   child: ChildProcess;
   url: string;
@@ -59,13 +53,9 @@ async function inBatches<T>(items: readonly T[], width: number, fn: (item: T, in
 }
 
 async function openPlace(resource: { name: string; capacity: number; walkIn: number }): Promise<Place> {
-  const emulator = await startEmulator({ addonDocTypeDirs: [], latency: null });
-  const erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
   const placeId = `bench-${randomBytes(4).toString('hex')}`;
-  const stateDir = mkdtempSync(join(tmpdir(), 'creneau-bench-'));
-  await runInstall({ port: erp, erpUrl: emulator.url, place: placeId, sidecarUrl: 'http://127.0.0.1:9', secretsFile: join(stateDir, 'secrets.json'), dryRun: false, print: () => undefined });
-  rmSync(stateDir, { recursive: true, force: true });
-  await seedDemo(erp, () => undefined);
+  const demo = await startDemoErp(placeId, 'http://127.0.0.1:9', { addonDocTypeDirs: [], latency: null });
+  const { emulator, erp } = demo;
   await erp.insert('Creneau Resource', {
     resource_name: resource.name,
     item: 'COWORKING',
@@ -89,7 +79,7 @@ async function openPlace(resource: { name: string; capacity: number; walkIn: num
   emulator.latency.set('erpnext-v15');
 
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'support/sidecar-process.ts')], {
-    env: { ...process.env, CRENEAU_BENCH: JSON.stringify({ placeId, redisUrl: REDIS_URL, erp: { url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret } }) },
+    env: { ...process.env, CRENEAU_BENCH: JSON.stringify({ placeId, redisUrl: REDIS_URL, erp: adminAccess(emulator) }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const serverMs: number[] = [];
@@ -113,7 +103,7 @@ async function openPlace(resource: { name: string; capacity: number; walkIn: num
     if (res.status !== 200 || !cookie || !body.csrfToken) throw new Error(`sign-in of ${email} answered ${String(res.status)}`);
     members.push({ cookie, csrf: body.csrfToken });
   });
-  return { emulator, erp, placeId, child, url, members, serverMs, clientMs: [], accepted: 0, refused: 0, decisionsPerSecond: [], day: 0, resourceId: resource.name, countersAtStart: emulator.counters.snapshot() };
+  return { demo, placeId, child, url, members, serverMs, clientMs: [], accepted: 0, refused: 0, decisionsPerSecond: [], day: 0, resourceId: resource.name, countersAtStart: emulator.counters.snapshot() };
 }
 
 /** 500 members ask for the same day at once; every round books a new day. */
@@ -153,7 +143,7 @@ function rssMb(pid: number | undefined): number {
 function erpCalls(place: Place): { syncPath: number; writes: number } {
   let syncPath = 0;
   let writes = 0;
-  for (const [key, count] of Object.entries(place.emulator.counters.snapshot())) {
+  for (const [key, count] of Object.entries(place.demo.emulator.counters.snapshot())) {
     const delta = count - (place.countersAtStart[key] ?? 0);
     if (key.includes('Creneau Booking')) writes += delta;
     else syncPath += delta;
@@ -185,11 +175,8 @@ async function closePlace(place: Place): Promise<void> {
   const exited = new Promise((r) => place.child.once('exit', r));
   place.child.kill('SIGTERM');
   await exited;
-  const redis = await connectRedis(REDIS_URL);
-  const keys = await redis.keys(`creneau:${place.placeId}:*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  redis.disconnect();
-  await place.emulator.close();
+  await dropPlaceKeys(place.placeId);
+  await place.demo.close();
 }
 
 export const benchmarks: Benchmark[] = [

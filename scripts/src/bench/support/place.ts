@@ -8,6 +8,8 @@ import { createFrappeAdapter, type ErpPort } from '../../../../sidecar/src/erp';
 import { connectRedis } from '../../../../sidecar/src/redis/connection';
 import { placeKeyspace, unlinkMatching, type PlaceKeyspace } from '../../../../sidecar/src/redis/keys';
 import { startEmulator, type EmulatorHandle } from '../../../../tests/emulator/src';
+import { adminAccess } from '../../../../tests/support/erp';
+import { REDIS_URL } from '../../../../tests/support/redis';
 import { ensureRedis, type RedisForDemo } from '../../lib/redis-server';
 
 /**
@@ -27,12 +29,12 @@ export interface BenchGround {
 /** `name` tells the benchmark's temporary folder and Redis connection apart; `seed` fixes the emulator's ids. */
 export async function openGround(options: { name: string; placePrefix: string; seed: number }): Promise<BenchGround> {
   const dataDir = mkdtempSync(join(tmpdir(), `creneau-${options.name}-`));
-  const redisServer = await ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', dataDir);
+  const redisServer = await ensureRedis(REDIS_URL, dataDir);
   const redis = await connectRedis(redisServer.url, { name: `creneau-${options.name}` });
   const placeId = `${options.placePrefix}-${randomBytes(3).toString('hex')}`;
   const emulator = await startEmulator({ addonDocTypeDirs: [addonDocTypeRoot()], randomSeed: options.seed });
   for (const field of loadAddonDefinitions().customFields) emulator.store.insert({ ...field, doctype: 'Custom Field' });
-  const erp = createFrappeAdapter({ url: emulator.url, apiKey: emulator.admin.apiKey, apiSecret: emulator.admin.apiSecret });
+  const erp = createFrappeAdapter(adminAccess(emulator));
   return { placeId, keys: placeKeyspace(placeId), redis, redisServer, dataDir, emulator, erp };
 }
 
