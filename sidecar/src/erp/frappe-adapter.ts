@@ -114,13 +114,9 @@ function docSchemaOr<T>(schema: z.ZodType<T> | undefined): z.ZodType<T | FrappeD
   return schema ?? frappeDocSchema;
 }
 
-function encodeSegment(segment: string): string {
-  return encodeURIComponent(segment);
-}
-
 function resourcePath(doctype: string, name?: string): string {
-  const base = `/api/resource/${encodeSegment(doctype)}`;
-  return name === undefined ? base : `${base}/${encodeSegment(name)}`;
+  const base = `/api/resource/${encodeURIComponent(doctype)}`;
+  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
 }
 
 function lowerCaseHeaders(headers: unknown): Record<string, string | undefined> {
@@ -268,14 +264,11 @@ export class FrappeAdapter implements ErpPort {
       });
       if (page.length > pageSize) {
         // A server that ignores paging would make this loop forever, repeating rows.
-        throw new ErpInvalidResponseError({
-          message: `ERP answered ${page.length} rows of ${doctype} for a page of ${pageSize}; it ignores limit_page_length`,
-          status: 200,
-          excType: null,
-          messages: [],
-          exception: null,
-          endpoint: { method: 'GET', path: resourcePath(doctype) },
-        });
+        throw this.invalidResponse(
+          `ERP answered ${page.length} rows of ${doctype} for a page of ${pageSize}; it ignores limit_page_length`,
+          200,
+          { method: 'GET', path: resourcePath(doctype) },
+        );
       }
       rows.push(...page);
       if (page.length < pageSize) return rows;
@@ -444,14 +437,11 @@ export class FrappeAdapter implements ErpPort {
     const message = await this.message(request);
     const names = this.validate(message, z.array(z.string().min(1)), request, 'message');
     if (names.length !== docs.length) {
-      throw new ErpInvalidResponseError({
-        message: `ERP answered ${request.subject} with ${names.length} names for ${docs.length} documents`,
-        status: 200,
-        excType: null,
-        messages: [],
-        exception: null,
-        endpoint: this.info(request),
-      });
+      throw this.invalidResponse(
+        `ERP answered ${request.subject} with ${names.length} names for ${docs.length} documents`,
+        200,
+        this.info(request),
+      );
     }
     return names;
   }
@@ -491,14 +481,7 @@ export class FrappeAdapter implements ErpPort {
   }
 
   async getLoggedUser(options: CallOptions = {}): Promise<string> {
-    const request: HttpRequest = {
-      method: 'GET',
-      path: '/api/method/frappe.auth.get_logged_user',
-      subject: 'the API user',
-      idempotent: true,
-      timeoutMs: options.timeoutMs,
-    };
-    return this.validate(await this.message(request), z.string().min(1), request, 'message');
+    return this.loggedUser('the API user', options.timeoutMs);
   }
 
   async verifyUserCredentials(usr: string, pwd: string, options: CallOptions = {}): Promise<CredentialCheck> {
@@ -523,25 +506,14 @@ export class FrappeAdapter implements ErpPort {
     }
     const loggedIn = this.validate(answer.body, loginAnswerSchema, login, '');
     if (jar.get('sid') === undefined || jar.get('sid') === 'Guest') {
-      throw new ErpInvalidResponseError({
-        message: 'ERP accepted a member login but opened no session (no sid cookie); two-factor login is not supported',
-        status: answer.status,
-        excType: null,
-        messages: [],
-        exception: null,
-        endpoint: this.info(login),
-      });
+      throw this.invalidResponse(
+        'ERP accepted a member login but opened no session (no sid cookie); two-factor login is not supported',
+        answer.status,
+        this.info(login),
+      );
     }
     try {
-      const whoami: HttpRequest = {
-        method: 'GET',
-        path: '/api/method/frappe.auth.get_logged_user',
-        subject: "the member's session",
-        idempotent: true,
-        timeoutMs: options.timeoutMs,
-        jar,
-      };
-      const user = this.validate(await this.message(whoami), z.string().min(1), whoami, 'message');
+      const user = await this.loggedUser("the member's session", options.timeoutMs, jar);
       return { ok: true, user, fullName: loggedIn.full_name ?? user };
     } finally {
       await this.logout(jar, options.timeoutMs);
@@ -585,6 +557,19 @@ export class FrappeAdapter implements ErpPort {
     return this.put(doctype, name, { docstatus }, options);
   }
 
+  /** Whom the token, or the member's session when a jar is given, is logged in as. */
+  private async loggedUser(subject: string, timeoutMs: number | undefined, jar?: CookieJar): Promise<string> {
+    const request: HttpRequest = {
+      method: 'GET',
+      path: '/api/method/frappe.auth.get_logged_user',
+      subject,
+      idempotent: true,
+      timeoutMs,
+      jar,
+    };
+    return this.validate(await this.message(request), z.string().min(1), request, 'message');
+  }
+
   private async logout(jar: CookieJar, timeoutMs: number | undefined): Promise<void> {
     const request: HttpRequest = {
       method: 'GET',
@@ -625,19 +610,26 @@ export class FrappeAdapter implements ErpPort {
     return { method: request.method, path: request.path };
   }
 
+  /** A shape problem, not an error the ERP reported: there is no exc_type, message or traceback to carry. */
+  private invalidResponse(
+    message: string,
+    status: number,
+    endpoint: ErpRequestInfo,
+    extra: { issues?: readonly string[]; attempts?: number } = {},
+  ): ErpInvalidResponseError {
+    return new ErpInvalidResponseError({ message, status, excType: null, messages: [], exception: null, endpoint, ...extra });
+  }
+
   private validate<T>(value: unknown, schema: z.ZodType<T>, request: HttpRequest, where: string): T {
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;
     const issues = describeIssues(parsed.error, where);
-    throw new ErpInvalidResponseError({
-      message: `ERP answered ${request.subject} with an unexpected body: ${issues.slice(0, 5).join('; ')}`,
-      status: 200,
-      excType: null,
-      messages: [],
-      exception: null,
-      endpoint: this.info(request),
-      issues,
-    });
+    throw this.invalidResponse(
+      `ERP answered ${request.subject} with an unexpected body: ${issues.slice(0, 5).join('; ')}`,
+      200,
+      this.info(request),
+      { issues },
+    );
   }
 
   /** `/api/resource` answers `{"data": ...}`. */
@@ -666,15 +658,12 @@ export class FrappeAdapter implements ErpPort {
         this.log.debug({ method: request.method, path: request.path, status, durationMs, attempt }, 'erp call');
         this.logNotes(request, outcome.answer.body);
         if (outcome.answer.body === undefined) {
-          throw new ErpInvalidResponseError({
-            message: `ERP answered ${request.subject} with HTTP ${outcome.answer.status} but no JSON body`,
-            status: outcome.answer.status,
-            excType: null,
-            messages: [],
-            exception: null,
-            endpoint: this.info(request),
-            attempts: attempt,
-          });
+          throw this.invalidResponse(
+            `ERP answered ${request.subject} with HTTP ${outcome.answer.status} but no JSON body`,
+            outcome.answer.status,
+            this.info(request),
+            { attempts: attempt },
+          );
         }
         return outcome.answer;
       }
