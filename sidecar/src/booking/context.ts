@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Catalog, CatalogOptions, CatalogSnapshot } from '../catalog';
-import { capacityFor, MINUTE_MS, reason, type Audience, type Reason, type Resource } from '../domain';
+import { capacityFor, capacityRefusal, MINUTE_MS, unitsOf, type Audience, type Reason, type Resource } from '../domain';
 import type { ErpPort } from '../erp';
 import type { Logger } from '../log';
 import { jobId, QUEUE_NAMES, type PlaceQueues } from '../queue/queues';
@@ -146,13 +146,7 @@ export class EngineContext {
 
   /** The domain's reason for a capacity refusal by the index, with the figures the index saw. */
   capacityReason(resource: Resource, used: number, seats: number, audience: Audience): Reason {
-    const units = resource.kind === 'room' ? 1 : seats;
-    const total = resource.compiled.units;
-    if (audience === 'member' && used + units <= total) {
-      const margin = resource.compiled.walkInUnits;
-      return reason('WALK_IN_MARGIN', { margin, free: Math.max(0, total - margin - used), requested: units });
-    }
-    return reason('CAPACITY', { free: Math.max(0, total - used), requested: units, exclusive: resource.kind === 'room' });
+    return capacityRefusal(resource, used, unitsOf(resource, seats), audience);
   }
 
   holdMs(snapshot: CatalogSnapshot): number {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bookingWindow, buildOccupancy, maxOccupancy, type Audience } from './availability';
+import { bookingWindow, buildOccupancy, capacityFor, maxOccupancy, type Audience } from './availability';
 import { countsForQuota, type BookedInterval, type BusyBlock } from './booking';
 import { reason, type Reason } from './reasons';
 import { unitsOf, type Place, type Resource } from './resource';
@@ -190,19 +190,27 @@ export function checkBooking(request: BookingRequest, ctx: RulesContext): Decisi
       request.start - resource.bufferBeforeMinutes * MINUTE_MS,
       request.end + resource.bufferAfterMinutes * MINUTE_MS,
     );
-    const total = resource.compiled.units;
-    if (used + units > total) {
-      reasons.push(reason('CAPACITY', { free: Math.max(0, total - used), requested: units, exclusive: resource.kind === 'room' }));
-    } else if (isMember && used + units > total - resource.compiled.walkInUnits) {
-      const margin = resource.compiled.walkInUnits;
-      reasons.push(reason('WALK_IN_MARGIN', { margin, free: Math.max(0, total - margin - used), requested: units }));
-    }
+    if (used + units > capacityFor(resource, request.actor)) reasons.push(capacityRefusal(resource, used, units, request.actor));
   }
 
   if (isMember) reasons.push(...quotaReasons(request, ctx, windows));
 
   if (reasons.length > 0) return { ok: false, reasons };
   return { ok: true, needsApproval: isMember && resource.approvalRequired, bookedMinutes, units };
+}
+
+/**
+ * Why `units` more do not fit where `used` are taken, for an audience the request exceeds: a member
+ * who would still fit in the whole resource is told about the walk-in margin rather than that it is
+ * full, since a manager could still book it.
+ */
+export function capacityRefusal(resource: Resource, used: number, units: number, audience: Audience): Reason {
+  const total = resource.compiled.units;
+  if (audience === 'member' && used + units <= total) {
+    const margin = resource.compiled.walkInUnits;
+    return reason('WALK_IN_MARGIN', { margin, free: Math.max(0, total - margin - used), requested: units });
+  }
+  return reason('CAPACITY', { free: Math.max(0, total - used), requested: units, exclusive: resource.kind === 'room' });
 }
 
 type PeriodKind = Quota['period'];
