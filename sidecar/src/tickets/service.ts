@@ -468,10 +468,7 @@ export class TicketLedgerService implements TicketService, BookingTickets {
     const due = await this.ctx.store.due(this.ctx.now(), this.ctx.options.sweepAfterMs);
     for (const item of due) await this.ctx.enqueueEntry(item);
     const stale = due.length === 0 ? await this.ctx.store.staleBalances() : [];
-    for (const customer of stale) {
-      const { version } = await this.ctx.withLedger(() => this.ctx.store.read(customer));
-      await this.ctx.enqueueBalance(customer, version);
-    }
+    for (const { customer, version } of stale) await this.ctx.enqueueBalance(customer, version);
     if (due.length > 0 || stale.length > 0) this.log.info({ place: this.ctx.place.id, requeued: due.length, balances: stale.length }, 'ticket sweep');
     return { requeued: due.length, balances: stale.length };
   }

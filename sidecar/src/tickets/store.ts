@@ -183,18 +183,19 @@ export class TicketStore {
     return this.key('building');
   }
 
-  /** Members whose balance row in the ERP was written for an older version of their ledger than the current one. */
-  async staleBalances(): Promise<string[]> {
+  /** Members whose balance row in the ERP was written for an older version of their ledger, with the current version (their balance job is keyed by it). */
+  async staleBalances(): Promise<{ customer: string; version: number }[]> {
     const customers = await this.redis.hgetall(this.key('customers'));
     const hashes = Object.keys(customers);
     if (hashes.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const h of hashes) pipeline.mget(this.key('c', h, 'v'), this.key('c', h, 'bw'));
     const replies = (await pipeline.exec()) ?? [];
-    return hashes.filter((h, i) => {
+    return hashes.flatMap((h, i) => {
       const [version, written] = (replies[i]?.[1] as (string | null)[] | undefined) ?? [];
-      return Number(version ?? '0') > Number(written ?? '0');
-    }).map((h) => customers[h] ?? '');
+      const current = Number(version ?? '0');
+      return current > Number(written ?? '0') ? [{ customer: customers[h] ?? '', version: current }] : [];
+    });
   }
 
   /** What a booking's tickets left to pay online (kept with its debit), if known. */
