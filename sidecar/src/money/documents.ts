@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BOOKING_DOCTYPE } from '../booking/erp-doc';
 import { centsFromDecimal, decimalFromCents, textOf } from '../catalog/erp-values';
 import type { Cents } from '../domain';
-import { docstatusSchema, ErpNotFoundError, ErpUnavailableError, namedRowSchema, type DocValues, type ErpPort } from '../erp';
+import { docstatusSchema, ErpNotFoundError, isOutcomeUnknown, namedRowSchema, type DocValues, type ErpPort } from '../erp';
 import type { CreditRow, InvoiceRow, Line } from './plan';
 
 /**
@@ -415,7 +415,7 @@ export class MoneyErp {
     try {
       return invoiceFromDoc(await this.erp.insert(SALES_INVOICE, values, { schema: invoiceDocSchema }));
     } catch (error) {
-      if (error instanceof ErpUnavailableError && error.outcomeUnknown) {
+      if (isOutcomeUnknown(error)) {
         const found = (await this.invoicesByKey(spec.customer, spec.key))[0];
         if (found) return found;
       }
@@ -495,7 +495,7 @@ export class MoneyErp {
     try {
       return invoiceFromDoc(await this.erp.insert(SALES_INVOICE, values, { schema: invoiceDocSchema }));
     } catch (error) {
-      if (error instanceof ErpUnavailableError && error.outcomeUnknown) {
+      if (isOutcomeUnknown(error)) {
         const found = await this.creditNotesAgainst(original.name);
         const last = found[found.length - 1];
         if (last) return last;
@@ -534,7 +534,7 @@ export class MoneyErp {
     let draft = existing;
     if (!draft) {
       const doc = await this.erp.call(METHODS.makePaymentRequest, { dt: SALES_INVOICE, dn: invoice.name, submit_doc: 0, mute_email: 1, return_doc: 1 }, { http: 'POST', idempotent: false, schema: paymentRequestSchema }).catch(async (error: unknown) => {
-        if (error instanceof ErpUnavailableError && error.outcomeUnknown) {
+        if (isOutcomeUnknown(error)) {
           const found = (await this.requestsOf(invoice.name)).find((request) => request.docstatus === 0);
           if (found) return undefined;
         }
@@ -550,7 +550,7 @@ export class MoneyErp {
     try {
       return requestFromDoc(await this.erp.submit(PAYMENT_REQUEST, draft.name, { schema: paymentRequestSchema }));
     } catch (error) {
-      if (error instanceof ErpUnavailableError && error.outcomeUnknown) {
+      if (isOutcomeUnknown(error)) {
         const after = (await this.requestsOf(invoice.name)).find((request) => request.name === draft.name);
         if (after?.docstatus === 1) return after;
       }
@@ -568,7 +568,7 @@ export class MoneyErp {
     try {
       await this.erp.cancel(PAYMENT_REQUEST, request.name);
     } catch (error) {
-      if (!(error instanceof ErpUnavailableError && error.outcomeUnknown)) throw error;
+      if (!isOutcomeUnknown(error)) throw error;
       const still = await this.erp.getValue(PAYMENT_REQUEST, request.name, ['docstatus'], { schema: z.looseObject({ docstatus: z.number() }) });
       if (still?.docstatus !== 2) throw error;
     }
@@ -594,7 +594,7 @@ export class MoneyErp {
       const doc = await this.erp.insert(PAYMENT_ENTRY, values, { schema: namedRowSchema });
       return doc.name;
     } catch (error) {
-      if (error instanceof ErpUnavailableError && error.outcomeUnknown) {
+      if (isOutcomeUnknown(error)) {
         const rows = await this.erp.list(PAYMENT_ENTRY, { fields: ['name'], filters: [['reference_no', '=', input.reference], ['docstatus', '=', 1]], limitPageLength: 1, schema: namedRowSchema });
         if (rows[0]) return rows[0].name;
       }
@@ -603,7 +603,7 @@ export class MoneyErp {
   }
 
   private async afterUnknown(error: unknown, invoice: string): Promise<Invoice | undefined> {
-    if (!(error instanceof ErpUnavailableError) || !error.outcomeUnknown) return undefined;
+    if (!isOutcomeUnknown(error)) return undefined;
     return this.invoice(invoice);
   }
 }
