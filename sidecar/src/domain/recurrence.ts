@@ -132,7 +132,9 @@ export function checkSeries(request: SeriesRequest, ctx: RulesContext): SeriesDe
   const expansion = expandRecurrence(request.recurrence, ctx.resource.timeZone);
   if (!expansion.ok) return { ok: false, mode: request.mode, toBook: [], refused: [], reason: expansion.reason };
 
-  const held: BookedInterval[] = [...ctx.bookings];
+  // checkBooking reads only the bookings of this resource (capacity) and the member's (quotas):
+  // the others would be scanned again for every occurrence for nothing.
+  const held: BookedInterval[] = ctx.bookings.filter((b) => b.resourceId === ctx.resource.id || b.memberId === request.member.id);
   const accepted: (Occurrence & { needsApproval: boolean; bookedMinutes: number })[] = [];
   const refused: { occurrence: Occurrence; reasons: readonly Reason[] }[] = [];
   for (const occurrence of expansion.occurrences) {
