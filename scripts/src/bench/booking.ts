@@ -1,9 +1,9 @@
-import { performance } from 'node:perf_hooks';
-import { DateTime } from 'luxon';
 import { createBookingEngine, type BookingEngine, type Principal } from '../../../sidecar/src/booking';
-import { silentLogger } from '../../../sidecar/src/log';
-import { defineBenchmark, percentile, type Benchmark } from './harness';
+import { addMember, addResource, everyDay } from '../../../tests/support/seed';
+import { at, dayAhead } from '../../../tests/support/time';
+import { defineBenchmark, type Benchmark } from './harness';
 import { closeGround, openGround, type BenchGround } from './support/place';
+import { Tally, WARMUP } from './support/tally';
 
 /**
  * The booking engine under load, without HTTP: 500 decisions at once through the engine (real
@@ -12,28 +12,15 @@ import { closeGround, openGround, type BenchGround } from './support/place';
  * (the ERP writes happen later, in the queue) and the emulator's memory stays out of the figures.
  */
 
-const ZONE = 'Europe/Paris';
 const CONCURRENCY = 500;
+/** A run of the one-at-a-time benchmark is a single decision, so its warm-up takes many more runs than a burst's. */
+const ONE_AT_A_TIME_WARMUP = 200;
 
 interface Place extends BenchGround {
   engine: BookingEngine;
   members: Principal[];
-  /** Per-decision times (ms) and the tally of every run. */
-  latencies: number[];
-  decisions: number;
-  accepted: number;
-  seconds: number;
+  tally: Tally;
   day: number;
-  /** Runs so far; the counters start after the harness's warm-up runs. */
-  runs: number;
-}
-
-function dayAhead(days: number): string {
-  return DateTime.now().setZone(ZONE).startOf('day').plus({ days }).toISODate() ?? '';
-}
-
-function at(date: string, time: string): number {
-  return DateTime.fromISO(`${date}T${time}`, { zone: ZONE }).toMillis();
 }
 
 async function openPlace(pool: { capacity: number; walkIn: number }, memberCount = 50): Promise<Place> {
@@ -41,39 +28,24 @@ async function openPlace(pool: { capacity: number; walkIn: number }, memberCount
   const { placeId } = ground;
   const { store } = ground.emulator;
   store.update('Creneau Settings', 'Creneau Settings', { holidays_close: 0 });
-  store.insert({ doctype: 'Item', item_code: 'COWORK-DAY', item_name: 'Coworking', item_group: 'Services', stock_uom: 'Hour', is_stock_item: 0 });
-  store.insert({ doctype: 'Item Price', item_code: 'COWORK-DAY', uom: 'Hour', price_list: 'Standard Selling', price_list_rate: 4.5 });
-  store.insert({ doctype: 'Item Price', item_code: 'COWORK-DAY', uom: 'Day', price_list: 'Standard Selling', price_list_rate: 25 });
-  store.insert({
-    doctype: 'Creneau Resource',
-    resource_name: 'Coworking',
+  addResource(store, {
+    name: 'Coworking',
     item: 'COWORK-DAY',
-    kind: 'Seat Pool',
-    capacity: pool.capacity,
-    walk_in_margin: pool.walkIn,
-    slot_minutes: 60,
-    horizon_days: 0,
-    opening_hours: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].map((weekday) => ({ weekday, from_time: '08:00:00', to_time: '19:00:00' })),
+    prices: { 'Standard Selling': { Hour: 4.5, Day: 25 } },
+    fields: { kind: 'Seat Pool', capacity: pool.capacity, walk_in_margin: pool.walkIn, slot_minutes: 60, opening_hours: everyDay('08:00:00', '19:00:00') },
   });
   const users: string[] = [];
   for (let i = 0; i < memberCount; i++) {
     const user = `member${i}.${placeId}@example.org`;
     users.push(user);
-    store.insert({ doctype: 'User', email: user, first_name: `Member ${i}`, send_welcome_email: 0 });
-    store.insert({ doctype: 'Customer', customer_name: `Member ${i}`, customer_type: 'Individual', customer_group: 'Individual', territory: 'France', portal_users: [{ user }] });
+    addMember(store, { email: user, firstName: `Member ${i}`, customer: `Member ${i}` });
   }
-  const engine = createBookingEngine({
-    place: { id: placeId, name: 'Bench', timeZone: ZONE, erp: ground.erp, keys: ground.keys },
-    redis: ground.redis,
-    redisUrl: ground.redisServer.url,
-    logger: silentLogger,
-    options: { workers: false },
-  });
+  const engine = createBookingEngine(ground.engineDeps());
   await engine.start();
   const members = await Promise.all(users.map((user, i) => engine.directory.principalFor(user, `Member ${i}`)));
   // Warm the catalog (members, prices) the way a running sidecar has it.
   for (const member of members) await engine.service.resources(member);
-  return { ...ground, engine, members, latencies: [], decisions: 0, accepted: 0, seconds: 0, day: 2, runs: 0 };
+  return { ...ground, engine, members, tally: new Tally(ground.emulator.counters), day: 2 };
 }
 
 async function closePlace(place: Place): Promise<void> {
@@ -84,54 +56,31 @@ async function closePlace(place: Place): Promise<void> {
 /** 500 members' requests at once for the same day (a new day each run). */
 async function burst(place: Place): Promise<void> {
   const day = dayAhead(place.day++);
-  const started = performance.now();
-  const outcomes = await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, i) => {
-      const t0 = performance.now();
-      const outcome = await place.engine.service.create(place.members[i % place.members.length] as Principal, {
+  await place.tally.burst(
+    CONCURRENCY,
+    (i) =>
+      place.engine.service.create(place.members[i % place.members.length] as Principal, {
         resourceId: 'Coworking',
         start: at(day, '09:00'),
         end: at(day, '17:00'),
         paymentMode: 'on_site',
-      });
-      place.latencies.push(performance.now() - t0);
-      return outcome;
-    }),
+      }),
+    (outcome) => outcome.ok,
   );
-  place.seconds += (performance.now() - started) / 1000;
-  place.decisions += outcomes.length;
-  place.accepted += outcomes.filter((outcome) => outcome.ok).length;
 }
 
 function decisionFigures(place: Place): Record<string, string | number> {
-  const sorted = [...place.latencies].sort((a, b) => a - b);
   const erpCalls = place.emulator.counters.total();
   return {
-    'decisions/s': Math.round(place.decisions / place.seconds),
-    'decision p50 ms': Number(percentile(sorted, 50).toFixed(1)),
-    'decision p99 ms': Number(percentile(sorted, 99).toFixed(1)),
-    accepted: place.accepted,
-    refused: place.decisions - place.accepted,
+    ...place.tally.figures('decision', 'accepted'),
     'ERP calls on the sync path': erpCalls,
-    'ERP calls per booking': Number((erpCalls / Math.max(1, place.accepted)).toFixed(3)),
+    'ERP calls per booking': Number((erpCalls / Math.max(1, place.tally.succeeded)).toFixed(3)),
   };
 }
 
-/** Counting starts once the places are warm (the catalog loaded at start and by the warm-up runs). */
-function resetCounters(place: Place): Place {
-  place.emulator.counters.reset();
-  place.latencies.length = 0;
-  place.decisions = 0;
-  place.accepted = 0;
-  place.seconds = 0;
-  return place;
-}
-
-const WARMUP = 3;
-
 /** One burst per run, counted from the first run after the warm-up. */
 async function countedBurst(place: Place): Promise<void> {
-  if (place.runs++ === WARMUP) resetCounters(place);
+  place.tally.startRun(WARMUP);
   await burst(place);
 }
 
@@ -158,22 +107,22 @@ export const benchmarks: Benchmark[] = [
     name: 'booking: one decision at a time (the engine’s own time per request)',
     setup: () => openPlace({ capacity: 100_000, walkIn: 0 }),
     run: async (place) => {
-      if (place.runs === 200) resetCounters(place);
-      const day = dayAhead(2 + (place.runs++ % 60));
-      const member = place.members[place.runs % place.members.length] as Principal;
+      const run = place.tally.startRun(ONE_AT_A_TIME_WARMUP);
+      const day = dayAhead(2 + (run % 60));
+      const member = place.members[(run + 1) % place.members.length] as Principal;
       const outcome = await place.engine.service.create(member, { resourceId: 'Coworking', start: at(day, '09:00'), end: at(day, '17:00'), paymentMode: 'on_site' });
       if (!outcome.ok) throw new Error(`refused: ${outcome.reasons.map((r) => r.code).join(', ')}`);
     },
     figures: (place) => ({ 'ERP calls on the sync path': place.emulator.counters.total() }),
     teardown: closePlace,
     iterations: 2_000,
-    warmup: 200,
+    warmup: ONE_AT_A_TIME_WARMUP,
   }),
   defineBenchmark({
     name: 'booking: resident memory after 10,000 bookings (one day’s availability timed)',
     setup: async () => {
       const place = await openPlace({ capacity: 100_000, walkIn: 0 });
-      resetCounters(place);
+      place.tally.reset();
       const before = process.memoryUsage();
       for (let i = 0; i < 20; i++) await burst(place);
       global.gc?.();
@@ -185,7 +134,7 @@ export const benchmarks: Benchmark[] = [
       if (!outcome.ok) throw new Error('availability refused');
     },
     figures: ({ place, before, after }) => ({
-      bookings: place.accepted,
+      bookings: place.tally.succeeded,
       'rss MB': Math.round(after.rss / 2 ** 20),
       'rss growth MB': Math.round((after.rss - before.rss) / 2 ** 20),
       'heap used MB': Math.round(after.heapUsed / 2 ** 20),

@@ -1,10 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import { DateTime } from 'luxon';
 import type { Principal } from '../../../sidecar/src/booking';
-import { silentLogger } from '../../../sidecar/src/log';
 import { createTicketEngine, type TicketEngine } from '../../../sidecar/src/tickets';
-import { defineBenchmark, percentile, type Benchmark } from './harness';
+import { PARIS } from '../../../tests/support/time';
+import { defineBenchmark, type Benchmark } from './harness';
 import { closeGround, openGround, type BenchGround } from './support/place';
+import { Tally, WARMUP } from './support/tally';
 
 /**
  * The ticket ledger under load, without HTTP: debits decided through the engine on real Redis
@@ -12,22 +12,17 @@ import { closeGround, openGround, type BenchGround } from './support/place';
  * off: the ERP writes happen later, in the queue, and are not what is measured here.
  */
 
-const ZONE = 'Europe/Paris';
 const PACK = 'Carnet 10 demi-journées';
 const MANAGER: Principal = { user: 'bench-manager', fullName: 'Bench', customer: null, roles: ['Creneau Manager'], isManager: true };
 
 interface Place extends BenchGround {
   tickets: TicketEngine;
   customers: string[];
-  latencies: number[];
-  debits: number;
-  debited: number;
-  seconds: number;
-  runs: number;
+  tally: Tally;
   next: number;
 }
 
-const day = DateTime.now().setZone(ZONE).startOf('day').plus({ days: 5 });
+const day = DateTime.now().setZone(PARIS).startOf('day').plus({ days: 5 });
 const start = day.set({ hour: 9 }).toMillis();
 const end = day.set({ hour: 12, minute: 30 }).toMillis();
 
@@ -52,15 +47,9 @@ async function openPlace(memberCount: number): Promise<Place> {
     store.insert({ doctype: 'Customer', customer_name: name, customer_type: 'Individual', customer_group: 'Individual', territory: 'France' });
     customers.push(name);
   }
-  const tickets = createTicketEngine({
-    place: { id: ground.placeId, name: 'Bench', timeZone: ZONE, erp: ground.erp, keys: ground.keys },
-    redis: ground.redis,
-    redisUrl: ground.redisServer.url,
-    logger: silentLogger,
-    options: { workers: false },
-  });
+  const tickets = createTicketEngine(ground.engineDeps());
   await tickets.start();
-  return { ...ground, tickets, customers, latencies: [], debits: 0, debited: 0, seconds: 0, runs: 0, next: 0 };
+  return { ...ground, tickets, customers, tally: new Tally(ground.emulator.counters), next: 0 };
 }
 
 async function closePlace(place: Place): Promise<void> {
@@ -75,11 +64,10 @@ async function credit(place: Place, customer: string, tickets: number): Promise<
 
 /** `count` debits of one half-day at once, member i % members; their times and outcomes counted. */
 async function burst(place: Place, count: number, members: readonly string[]): Promise<void> {
-  const started = performance.now();
-  const results = await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const t0 = performance.now();
-      const result = await place.tickets.bookings.debitForBooking({
+  await place.tally.burst(
+    count,
+    (i) =>
+      place.tickets.bookings.debitForBooking({
         bookingId: `bk_bench${String(place.next++).padStart(12, '0')}`,
         customer: members[i % members.length] ?? '',
         resourceId: 'Coworking',
@@ -87,36 +75,14 @@ async function burst(place: Place, count: number, members: readonly string[]): P
         start,
         end,
         mode: 'all_or_nothing',
-      });
-      place.latencies.push(performance.now() - t0);
-      return result;
-    }),
+      }),
+    (r) => r.ok && r.status === 'debited',
   );
-  place.seconds += (performance.now() - started) / 1000;
-  place.debits += results.length;
-  place.debited += results.filter((r) => r.ok && r.status === 'debited').length;
-}
-
-const WARMUP = 3;
-
-function counted(place: Place): void {
-  if (place.runs++ === WARMUP) {
-    place.latencies.length = 0;
-    place.debits = 0;
-    place.debited = 0;
-    place.seconds = 0;
-    place.emulator.counters.reset();
-  }
 }
 
 function figures(place: Place): Record<string, string | number> {
-  const sorted = [...place.latencies].sort((a, b) => a - b);
   return {
-    'debits/s': Math.round(place.debits / place.seconds),
-    'debit p50 ms': Number(percentile(sorted, 50).toFixed(1)),
-    'debit p99 ms': Number(percentile(sorted, 99).toFixed(1)),
-    debited: place.debited,
-    refused: place.debits - place.debited,
+    ...place.tally.figures('debit', 'debited'),
     'ERP calls on the sync path': place.emulator.counters.total(),
   };
 }
@@ -126,7 +92,7 @@ export const benchmarks: Benchmark[] = [
     name: 'tickets: 200 debits at once by one member holding 10 tickets (contention on one lot)',
     setup: () => openPlace(1),
     run: async (place) => {
-      counted(place);
+      place.tally.startRun(WARMUP);
       const member = place.customers[0] ?? '';
       await credit(place, member, 10);
       await burst(place, 200, [member]);
@@ -144,7 +110,7 @@ export const benchmarks: Benchmark[] = [
       return place;
     },
     run: async (place) => {
-      counted(place);
+      place.tally.startRun(WARMUP);
       await burst(place, 500, place.customers);
     },
     figures,
@@ -162,7 +128,7 @@ export const benchmarks: Benchmark[] = [
       return place;
     },
     run: async (place) => {
-      counted(place);
+      place.tally.startRun(WARMUP);
       await burst(place, 1, place.customers);
     },
     figures,
