@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BOOKING_DOCTYPE } from '../booking/erp-doc';
-import { centsFromDecimal, decimalFromCents, textOf } from '../catalog/erp-values';
+import { centsFromDecimal, decimalFromCents, flag, textOf } from '../catalog/erp-values';
 import type { Cents } from '../domain';
 import { docstatusSchema, ErpNotFoundError, isOutcomeUnknown, namedRowSchema, type DocValues, type ErpPort } from '../erp';
 import type { CreditRow, InvoiceRow, Line } from './plan';
@@ -23,7 +23,7 @@ const METHODS = {
 } as const;
 
 const amount = z.union([z.number(), z.string()]);
-const flag = z.union([z.number(), z.boolean(), z.string()]).nullish();
+const check = z.union([z.number(), z.boolean(), z.string()]).nullish();
 
 export const invoiceItemSchema = z.looseObject({
   name: z.string(),
@@ -44,7 +44,7 @@ export const invoiceDocSchema = z.looseObject({
   modified: z.string().optional(),
   status: z.string().nullish(),
   customer: z.string(),
-  is_return: flag,
+  is_return: check,
   return_against: z.string().nullish(),
   po_no: z.string().nullish(),
   posting_date: z.string().nullish(),
@@ -138,7 +138,7 @@ export function invoiceFromDoc(doc: InvoiceDoc): Invoice {
     modified: doc.modified,
     status: doc.status ?? (doc.docstatus === 0 ? 'Draft' : doc.docstatus === 2 ? 'Cancelled' : 'Submitted'),
     customer: doc.customer,
-    isReturn: doc.is_return === 1 || doc.is_return === true || doc.is_return === '1',
+    isReturn: flag(doc.is_return),
     returnAgainst: doc.return_against ?? null,
     key: textOf(doc.po_no) ?? null,
     postingDate: doc.posting_date ?? null,
