@@ -106,8 +106,12 @@ export const childTable = <T extends z.ZodType>(row: T) =>
     .nullish()
     .transform((rows) => rows ?? []);
 
-/** Frappe's Check (0/1, sometimes "0"/"1" or a boolean from other clients). */
-export function flag(value: unknown): boolean {
+/**
+ * Frappe's Check (0/1, sometimes "0"/"1" or a boolean from other clients). `whenEmpty` is for a Check whose
+ * default is on: a document saved before the field existed sends null or nothing, which must read as that default.
+ */
+export function flag(value: unknown, whenEmpty = false): boolean {
+  if (value === undefined || value === null) return whenEmpty;
   return value === 1 || value === '1' || value === true;
 }
 

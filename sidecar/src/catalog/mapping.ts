@@ -192,7 +192,7 @@ export function resourceFromErp(doc: ResourceDoc, siteZone: string, defaults: Re
     for (const issue of parsed.error.issues) errors.push(`${label}: ${issuePath(issue.path)}${issue.message}`);
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
-  return { ok: true, value: { resource: parsed.data, enabled: doc.enabled === undefined || doc.enabled === null || flag(doc.enabled), description: doc.description ?? '' } };
+  return { ok: true, value: { resource: parsed.data, enabled: flag(doc.enabled, true), description: doc.description ?? '' } };
 }
 
 /** Domain field names back to the DocType's, so that an error points at the field the manager sees. */
@@ -314,7 +314,7 @@ export function rulesFromErp(doc: SettingsDoc): { rules: PlaceRules; errors: str
 
   const holidayCountry = textOf(doc.holiday_country)?.toUpperCase() ?? 'FR';
   const holidaySubdivision = textOf(doc.holiday_subdivision);
-  const holidaysClose = doc.holidays_close === undefined || doc.holidays_close === null ? true : flag(doc.holidays_close);
+  const holidaysClose = flag(doc.holidays_close, true);
   let place: Place;
   try {
     place = parsePlace({ holidayCountry, holidaySubdivision, holidaysClose });
