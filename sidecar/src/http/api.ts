@@ -9,7 +9,7 @@ import { managerRoutes } from './manager-routes';
 import { memberRoutes } from './member-routes';
 import { moneyRoutes } from './money-routes';
 import { ticketRoutes } from './ticket-routes';
-import { isStateChanging, mountRoutes, noteForLog, openApiRoute, routeErrors, securityHeaders, SECURITY_HEADERS, type Access, type AnyRoute } from './routes';
+import { isStateChanging, mountRoutes, noteForLog, openApiRoute, routeErrors, securityHeaders, type Access, type AnyRoute } from './routes';
 import { clearSessionCookie, sessionRoutes, setSessionCookie } from './session-routes';
 import { readCookie, sameSecret, sessionCookieName, SessionStore, SESSION_TTL_SECONDS, type Session } from './session';
 import { z } from './zod';
@@ -146,7 +146,8 @@ export function createBookingApi(options: BookingApiOptions): BookingApi {
   router.use(['/api', '/erp'], securityHeaders);
   router.get(OPENAPI_PATH, (_req, res) => {
     noteForLog(res, { route: OPENAPI_PATH });
-    res.set(SECURITY_HEADERS).set('Cache-Control', 'no-cache').json(openapi);
+    // Unlike the API's answers, the document changes only with a release: a cache may keep it if it revalidates.
+    res.set('Cache-Control', 'no-cache').json(openapi);
   });
   mountRoutes(router, routes, {
     logger: options.logger,

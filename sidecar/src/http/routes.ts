@@ -192,7 +192,7 @@ export interface MountEnv<X> {
   guard(r: AnyRoute, req: Request, res: Response): Promise<{ session: Session | undefined; place: X }>;
 }
 
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
@@ -237,7 +237,6 @@ function requireJson(r: AnyRoute): RequestHandler {
 
 export function sendError(res: Response, error: ApiError, lang: Lang): void {
   if (res.headersSent) return;
-  res.set(SECURITY_HEADERS);
   res.set(error.headers);
   res.status(error.status).json(error.body(lang));
 }
@@ -333,7 +332,6 @@ export function mountRoutes<X>(router: Router, routes: readonly AnyRoute[], env:
     const handler: RequestHandler = async (req, res) => {
       const lang = languageOf((...langs) => req.acceptsLanguages(...langs));
       noteForLog(res, { route: r.path });
-      res.set(SECURITY_HEADERS);
       try {
         const { session, place } = await env.guard(r, req, res);
         const params = validate(spec.params ?? EMPTY, req.params, 'params');

@@ -164,11 +164,22 @@ describe('bad requests get a clear 4xx, never a 5xx', () => {
   });
 
   it('sets the security headers on answers, errors included', async () => {
-    for (const response of [await alice.get('/resources'), await alice.get('/bookings/bkg_none'), await alice.get('/nowhere')]) {
+    const answers = [
+      await alice.get('/resources'),
+      await alice.get('/bookings/bkg_none'),
+      await alice.get('/nowhere'),
+      // Refused before the route's handler runs: by the body parser, the JSON-only check, the webhook's signature check.
+      await alice.post('/bookings', undefined, { raw: '{"resourceId": ', headers: { 'content-type': 'application/json' } }),
+      await alice.post('/bookings', undefined, { raw: 'resourceId=salle-a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      await rawRequest('POST', `/erp/webhooks/${h.placeId}`, { 'content-type': 'application/json' }, Buffer.from('{}')),
+    ];
+    for (const response of answers) {
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     }
+    expect(answers.slice(3).map((r) => r.status)).toEqual([400, 415, 401]);
   });
 
   it('serves the OpenAPI document to anyone, generated from the schemas it validates with', async () => {
@@ -177,5 +188,8 @@ describe('bad requests get a clear 4xx, never a 5xx', () => {
     expect(response.body).toEqual(JSON.parse(JSON.stringify(h.api.openapi)));
     expect((response.body as { openapi: string }).openapi).toBe('3.1.0');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(response.headers.get('cache-control')).toBe('no-cache');
   });
 });
