@@ -76,7 +76,7 @@ export function createBookingEngine(deps: BookingEngineDeps): BookingEngine {
   const sync = new ErpSync(ctx);
   const builder = new IndexBuilder(ctx, sync);
   ctx.requestRebuild = (source) => builder.request(source);
-  const service = new EngineBookingService(ctx, sync, (source) => builder.request(source), deps.tickets);
+  const service = new EngineBookingService(ctx, sync, deps.tickets);
 
   const schedulers = async (): Promise<void> => {
     if (!options.workers) return;

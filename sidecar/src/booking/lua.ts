@@ -1,4 +1,5 @@
 import { LuaScript } from '../redis/lua';
+import { RECORD_FIELDS } from './record';
 
 /**
  * The index's Lua scripts. Each decision about capacity is one script, so Redis runs it whole,
@@ -239,7 +240,7 @@ return {'OK'}
 );
 
 const EMIT = `
-local fields = {'r', 's', 'e', 'n', 'st', 'h', 'c', 'v', 'sv', 'en', 'em', 'd'}
+local fields = {${RECORD_FIELDS.map((field) => `'${field}'`).join(', ')}}
 local out = {'OK'}
 local function emit(id)
   local f = redis.call('HMGET', K('bk', id), unpack(fields))

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { CatalogSnapshot } from '../catalog';
 import { erpFromInstant } from '../catalog/erp-values';
@@ -10,7 +10,7 @@ import type { EngineContext } from './context';
 import { BOOKING_DOCTYPE, BOOKING_LIST_FIELDS, bookingDocSchema, erpBookingFromDoc, recordFromErp } from './erp-doc';
 import { SWAP } from './lua';
 import { toBookedInterval, type BookingRecord } from './record';
-import type { ErpSync } from './sync';
+import { conflictId, type ErpSync } from './sync';
 
 /**
  * Rebuilds the index from the ERP: at start when there is none, on a manager's demand, and when a
@@ -197,8 +197,7 @@ export function findConflicts(catalog: CatalogSnapshot, records: readonly Bookin
     let peak = 0;
     const close = (to: number): void => {
       const involved = bookings.filter((b) => b.start - before < to && b.end + after > from).map((b) => b.id).sort();
-      const id = `cf_${createHash('sha256').update(`${resourceId}|${involved.join(',')}`).digest('hex').slice(0, 16)}`;
-      conflicts.push({ id, resourceId, start: from, end: to, bookingIds: involved, excess: peak - units, detectedAt: now, source: 'rebuild' });
+      conflicts.push({ id: conflictId(resourceId, involved), resourceId, start: from, end: to, bookingIds: involved, excess: peak - units, detectedAt: now, source: 'rebuild' });
       from = NaN;
       peak = 0;
     };

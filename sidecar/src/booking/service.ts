@@ -9,7 +9,6 @@ import {
   isLocalDate,
   maxOccupancy,
   MINUTE_MS,
-  occupiesCapacity,
   quote as quoteOf,
   reason,
   transition,
@@ -67,6 +66,9 @@ const QUOTA_REACH_MS = 40 * DAY_MS;
 
 const refuse = (reasons: readonly Reason[]): Refusal => ({ ok: false, reasons: [...reasons] });
 
+/** Who acts when the place itself changes a booking (a payment recorded by the ERP or covered by tickets). */
+const SYSTEM: Principal = { user: 'system', fullName: 'Créneau', customer: null, roles: [], isManager: true };
+
 interface Change {
   next: BookingRecord;
   hold: HoldChange;
@@ -97,7 +99,6 @@ export class EngineBookingService implements BookingService {
   constructor(
     private readonly ctx: EngineContext,
     private readonly sync: ErpSync,
-    private readonly rebuild: (source: 'demand') => Promise<RebuildReport>,
     /** The ticket ledger; without it, paying with tickets is not offered. */
     private readonly tickets?: BookingTickets,
   ) {}
@@ -305,14 +306,8 @@ export class EngineBookingService implements BookingService {
       await this.enqueue(booked, now);
       return booked;
     }
-    const system: Principal = { user: 'system', fullName: 'Créneau', customer: null, roles: [], isManager: true };
-    const paid = await this.change(system, booked.id, (record, snapshot, current) => {
-      if (record.status === 'awaiting_payment') {
-        const result = transition(toDomainBooking(record), { type: 'payment_received', amount: covered }, { kind: 'system' }, this.ctx.now(), this.transitionOptions(snapshot, current));
-        if (!result.ok) return refuse([result.reason]);
-        const next = withDomainBooking(record, result.booking);
-        return { next, hold: next.status === 'awaiting_payment' ? { mode: 'keep' } : { mode: 'clear' }, checkCapacity: false, audience: 'manager' };
-      }
+    const paid = await this.change(SYSTEM, booked.id, (record, snapshot, current) => {
+      if (record.status === 'awaiting_payment') return this.paymentChange(record, snapshot, current, covered);
       // Waiting for a manager's approval: the approval confirms it, or holds it for the rest.
       return { next: { ...record, amountPaid: record.amountPaid + covered }, hold: { mode: 'keep' }, checkCapacity: false, audience: 'manager' };
     });
@@ -715,13 +710,15 @@ export class EngineBookingService implements BookingService {
 
   /** A payment the ERP recorded (the money flows call this): confirms the booking once enough is paid. */
   async paymentReceived(bookingId: string, amount: Cents): Promise<Outcome<BookingView>> {
-    const system: Principal = { user: 'system', fullName: 'Créneau', customer: null, roles: [], isManager: true };
-    return this.change(system, bookingId, (record, snapshot, resource) => {
-      const result = transition(toDomainBooking(record), { type: 'payment_received', amount }, { kind: 'system' }, this.ctx.now(), this.transitionOptions(snapshot, resource));
-      if (!result.ok) return refuse([result.reason]);
-      const next = withDomainBooking(record, result.booking);
-      return { next, hold: next.status === 'awaiting_payment' ? { mode: 'keep' } : { mode: 'clear' }, checkCapacity: false, audience: 'manager' };
-    });
+    return this.change(SYSTEM, bookingId, (record, snapshot, resource) => this.paymentChange(record, snapshot, resource, amount));
+  }
+
+  /** A payment as a change: the state machine confirms the booking once enough is paid; the hold lasts until then. */
+  private paymentChange(record: BookingRecord, snapshot: CatalogSnapshot, resource: Resource | undefined, amount: Cents): Change | Refusal {
+    const result = transition(toDomainBooking(record), { type: 'payment_received', amount }, { kind: 'system' }, this.ctx.now(), this.transitionOptions(snapshot, resource));
+    if (!result.ok) return refuse([result.reason]);
+    const next = withDomainBooking(record, result.booking);
+    return { next, hold: next.status === 'awaiting_payment' ? { mode: 'keep' } : { mode: 'clear' }, checkCapacity: false, audience: 'manager' };
   }
 
   async occupancy(principal: Principal, date: string): Promise<OccupancyView> {
@@ -734,7 +731,8 @@ export class EngineBookingService implements BookingService {
       const resource = entry.resource;
       const day = zoneDay(resource.timeZone, date);
       const records = await this.ctx.withIndex(() => this.ctx.store.byResource(resource.id, day.start, day.end, false));
-      const holding = records.map(toBookedInterval).filter((booking) => occupiesCapacity(booking, now));
+      // buildOccupancy counts only the bookings that hold capacity now.
+      const intervals = records.map(toBookedInterval);
       const before = resource.bufferBeforeMinutes * MINUTE_MS;
       const after = resource.bufferAfterMinutes * MINUTE_MS;
       resources.push({
@@ -742,7 +740,7 @@ export class EngineBookingService implements BookingService {
         name: resource.name ?? resource.id,
         capacity: resource.compiled.units,
         walkInUnits: resource.compiled.walkInUnits,
-        peak: maxOccupancy(buildOccupancy(resource, holding, [], now), day.start - before, day.end + after),
+        peak: maxOccupancy(buildOccupancy(resource, intervals, [], now), day.start - before, day.end + after),
         bookings: records.sort((a, b) => a.start - b.start).map((record) => this.view(snapshot, record)),
       });
     }
@@ -756,6 +754,6 @@ export class EngineBookingService implements BookingService {
 
   async rebuildIndex(principal: Principal): Promise<RebuildReport> {
     this.requireManager(principal);
-    return this.rebuild('demand');
+    return this.ctx.requestRebuild('demand');
   }
 }

@@ -107,6 +107,13 @@ export class BookingStore {
     return this.reserveWith(input, (args) => this.runOn(generation, RESERVE, args));
   }
 
+  /** The generation commands go to: the one last seen, else the current one; none means the index must be rebuilt. */
+  private async generationOrThrow(): Promise<string> {
+    const generation = this.generation ?? (await this.currentGeneration());
+    if (generation === undefined) throw new IndexMissingError('the booking index is missing: it must be rebuilt from the ERP');
+    return generation;
+  }
+
   async currentGeneration(): Promise<string | undefined> {
     const generation = await this.redis.get(this.genKey());
     this.generation = generation ?? undefined;
@@ -116,8 +123,7 @@ export class BookingStore {
   /** Runs a script on the current generation, following a swap; throws when there is no index or it is being rebuilt. */
   private async run(script: LuaScript, args: readonly (string | number)[]): Promise<string[]> {
     for (let attempt = 0; attempt < 4; attempt++) {
-      const generation = this.generation ?? (await this.currentGeneration());
-      if (generation === undefined) throw new IndexMissingError('the booking index is missing: it must be rebuilt from the ERP');
+      const generation = await this.generationOrThrow();
       const reply = await script.runForList(this.redis, [this.keys.prefix, generation, this.offset(), ...args]);
       switch (reply[0]) {
         case 'STALE':
@@ -255,8 +261,7 @@ export class BookingStore {
   }
 
   async idByErpName(name: string): Promise<string | undefined> {
-    const generation = this.generation ?? (await this.currentGeneration());
-    if (generation === undefined) throw new IndexMissingError('the booking index is missing: it must be rebuilt from the ERP');
+    const generation = await this.generationOrThrow();
     return (await this.redis.hget(this.generationKey(generation, 'erp'), name)) ?? undefined;
   }
 
@@ -288,8 +293,7 @@ export class BookingStore {
 
   /** The hash of the over-capacity situations found in the current generation. */
   async conflictsKey(): Promise<string> {
-    const generation = this.generation ?? (await this.currentGeneration());
-    if (generation === undefined) throw new IndexMissingError('the booking index is missing: it must be rebuilt from the ERP');
+    const generation = await this.generationOrThrow();
     return this.generationKey(generation, 'conflicts');
   }
 }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { z } from 'zod';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
-import { buildOccupancy, DAY_MS, maxOccupancy, MINUTE_MS, occupiesCapacity, transition, type Resource } from '../domain';
+import { buildOccupancy, DAY_MS, maxOccupancy, MINUTE_MS, occupiesCapacity, transition, unitsOf, type Resource } from '../domain';
 import { ErpNotFoundError, ErpValidationError, isUniqueViolation, type FrappeDoc } from '../erp';
 import { changeJobId, QUEUE_NAMES } from '../queue/queues';
 import { withLock } from '../redis/locks';
@@ -31,6 +31,14 @@ import type { HoldChange } from './store';
  *   as a conflict for managers;
  * - timers: holds that end, and a sweeper that requeues what a crash lost.
  */
+
+/**
+ * A conflict's id: the same bookings over capacity on the same resource are one conflict, whether a rebuild or a
+ * change from the ERP found it (the standing list compares ids).
+ */
+export function conflictId(resourceId: string, involved: readonly string[]): string {
+  return `cf_${createHash('sha256').update(`${resourceId}|${involved.join(',')}`).digest('hex').slice(0, 16)}`;
+}
 
 const conflictSchema = z.object({
   id: z.string(),
@@ -360,8 +368,7 @@ export class ErpSync {
   private async evaluate(resource: Resource, start: number, end: number, source: ConflictView['source'], detectedAt: number): Promise<ConflictView | undefined> {
     const { peak, involved } = await this.around(resource, start, end);
     if (peak <= resource.compiled.units) return undefined;
-    const id = `cf_${createHash('sha256').update(`${resource.id}|${involved.join(',')}`).digest('hex').slice(0, 16)}`;
-    return { id, resourceId: resource.id, start, end, bookingIds: involved, excess: peak - resource.compiled.units, detectedAt, source };
+    return { id: conflictId(resource.id, involved), resourceId: resource.id, start, end, bookingIds: involved, excess: peak - resource.compiled.units, detectedAt, source };
   }
 
   /**
@@ -371,7 +378,7 @@ export class ErpSync {
    */
   private async recordLost(resource: Resource | undefined, lost: BookingRecord, used: number): Promise<void> {
     const others = resource ? (await this.around(resource, lost.start, lost.end)).involved : [];
-    const units = resource ? (resource.kind === 'room' ? 1 : lost.seats) : lost.seats;
+    const units = resource ? unitsOf(resource, lost.seats) : lost.seats;
     const capacity = resource ? this.ctx.terms(resource, lost.audience).capacity : used;
     const conflict: ConflictView = {
       id: `${LOST_PREFIX}${createHash('sha256').update(lost.id).digest('hex').slice(0, 16)}`,
@@ -455,7 +462,7 @@ export class ErpSync {
     let removed = 0;
     for (const resourceId of catalog.resources.keys()) {
       for (const record of await store.byResource(resourceId, now, now + 3650 * DAY_MS, false)) {
-        if (!record.erpName || listed.has(record.erpName) || record.version > record.syncedVersion || record.end < now) continue;
+        if (!record.erpName || listed.has(record.erpName) || record.version > record.syncedVersion) continue;
         const still = await erp.getValue(BOOKING_DOCTYPE, record.erpName, ['name']);
         if (still === null && (await this.removeErpBooking(record.erpName))) removed++;
       }

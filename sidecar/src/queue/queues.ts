@@ -32,10 +32,11 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 /** What tries a job again once it has used up its attempts: the log line that says it failed for good names it. */
 const TRIED_AGAIN_BY: Readonly<Record<QueueName, string>> = {
   'erp-writes': 'the sweeper',
-  'erp-changes': 'the sweeper',
+  // The sweepers requeue writes only; a change notice given up on is caught by the periodic reconciliation with the ERP.
+  'erp-changes': 'the reconciliation',
   'booking-timers': 'the sweeper',
   'ticket-writes': 'the sweeper',
-  'ticket-changes': 'the sweeper',
+  'ticket-changes': 'the reconciliation',
   'ticket-timers': 'the sweeper',
   money: 'the next booking change or the poll',
 };
@@ -53,8 +54,11 @@ export function jobId(...parts: (string | number)[]): string {
   return parts.map((part) => encodeURIComponent(String(part))).join('-');
 }
 
+/** Jobs leave Redis once done or given up: the ERP and the outboxes keep what matters, and Redis does not fill up. */
+const FORGET_WHEN_DONE = { removeOnComplete: true, removeOnFail: true } as const;
+
 function jobTemplate(jobName: string, data: unknown): { name: string; data?: unknown; opts: JobsOptions } {
-  return { name: jobName, ...(data === undefined ? {} : { data }), opts: { removeOnComplete: true, removeOnFail: true } };
+  return { name: jobName, ...(data === undefined ? {} : { data }), opts: { ...FORGET_WHEN_DONE } };
 }
 
 /**
@@ -93,7 +97,7 @@ export class PlaceQueues {
   }
 
   async add(name: QueueName, jobName: string, data: unknown, options: JobsOptions): Promise<void> {
-    await this.queue(name).add(jobName, data, { removeOnComplete: true, removeOnFail: true, ...options });
+    await this.queue(name).add(jobName, data, { ...FORGET_WHEN_DONE, ...options });
   }
 
   /** Starts a worker for a queue in this process. */

@@ -16,8 +16,6 @@ export function redactRedisUrl(url: string): string {
 }
 
 export interface ConnectOptions {
-  /** BullMQ's blocking connections need `maxRetriesPerRequest: null`; the default suits commands. */
-  forQueues?: boolean;
   connectTimeoutMs?: number;
   name?: string;
 }
@@ -30,7 +28,8 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
   const redisOptions: RedisOptions = {
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 3_000,
-    maxRetriesPerRequest: options.forQueues ? null : 3,
+    // A command fails after a few reconnection attempts instead of waiting for ever (BullMQ makes its own connections).
+    maxRetriesPerRequest: 3,
     enableOfflineQueue: true,
     ...(options.name ? { connectionName: options.name } : {}),
   };
