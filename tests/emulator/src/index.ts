@@ -8,10 +8,10 @@ import type { LatencyProfile } from './http/latency';
 import { MethodRegistry, registerFrappeMethods } from './http/methods';
 import { EmulatorServer } from './http/server';
 import type { Doc } from './meta/meta';
-import { isRecord, str } from './model/values';
+import { str } from './model/values';
 import { Persistence, readSnapshot, restore } from './persistence';
 import { seedErpnext, seedFramework } from './seed/base';
-import { Site } from './site';
+import { Site, syncCustomFields } from './site';
 import { SiteClock } from './util/clock';
 import { randomHex, Rng } from './util/random';
 import { WebhookDispatcher, type WebhookDelivery } from './webhooks/dispatcher';
@@ -121,7 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const restored = options.dataFile && existsSync(options.dataFile) ? readSnapshot(options.dataFile) : undefined;
   if (restored) {
     restore(site, restored, (doc) => site.registry.put(doc));
-    rebuildCustomFields(site);
+    syncCustomFields(site);
     // The handle's credentials must work against the restored site too.
     site.asAdministrator((ctx) => {
       const user = site.engine.getDoc('User', 'Administrator');
@@ -239,19 +239,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       persistence?.saveNow();
     },
   };
-}
-
-/** Custom Fields of a restored site are merged back into their DocTypes' meta. */
-function rebuildCustomFields(site: Site): void {
-  const byDt = new Map<string, Doc[]>();
-  for (const cf of site.tables.rows('Custom Field')) {
-    if (!isRecord(cf)) continue;
-    const dt = str(cf.dt);
-    const list = byDt.get(dt) ?? [];
-    list.push(cf);
-    byDt.set(dt, list);
-  }
-  for (const [dt, fields] of byDt) site.registry.setCustomFields(dt, fields.map((f) => ({ ...f, fieldname: str(f.fieldname), fieldtype: str(f.fieldtype) })));
 }
 
 /** True when `err` is an error answer of the emulated site (for tests using the store). */

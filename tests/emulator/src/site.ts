@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { frappeThrow } from './errors';
-import { PERM_RIGHTS, type Doc, type Meta } from './meta/meta';
+import { PERM_RIGHTS, type Doc, type DocField, type Meta } from './meta/meta';
 import { completeDocTypeDoc, MetaRegistry, readAppDocTypes, recordedDocTypes } from './meta/registry';
 import { Ctx } from './model/ctx';
 import { Engine, type Controller } from './model/engine';
@@ -247,4 +247,23 @@ export class Site {
   rightsOf(meta: Meta, roles: ReadonlySet<string>): string[] {
     return PERM_RIGHTS.filter((r) => meta.permissions.some((p) => roles.has(p.role) && cint(p[r]) === 1));
   }
+}
+
+/**
+ * Merges the stored Custom Fields of `doctype` (of every DocType, when none is named) into the DocTypes' meta, the
+ * way frappe.get_meta serves them. Seeding, the Custom Field controller and a restart from a data file all go
+ * through here, so that a restored site serves its custom fields exactly as the site that added them did.
+ */
+export function syncCustomFields(site: Site, doctype?: string): void {
+  const byDt = new Map<string, DocField[]>();
+  // Named, the DocType is synced even with no field left: that is how a deleted Custom Field leaves its meta.
+  if (doctype !== undefined) byDt.set(doctype, []);
+  for (const cf of site.tables.rows('Custom Field')) {
+    const dt = str(cf.dt);
+    if (doctype !== undefined && dt !== doctype) continue;
+    const fields = byDt.get(dt) ?? [];
+    fields.push({ ...cf, fieldname: str(cf.fieldname), fieldtype: str(cf.fieldtype) || 'Data', is_custom_field: 1 });
+    byDt.set(dt, fields);
+  }
+  for (const [dt, fields] of byDt) site.registry.setCustomFields(dt, fields);
 }

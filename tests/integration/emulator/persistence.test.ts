@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmulator } from '../../emulator/src/index';
-import { at, call } from './support';
+import { startEmulator, type EmulatorHandle } from '../../emulator/src/index';
+import { at, call, ok } from './support';
 
 let dir: string;
 
@@ -62,6 +62,29 @@ test('the whole site survives a restart from its data file', async () => {
     expect(at(withField.json, 'data.custom_badge_number')).toBe('B-42');
     const session = await call(second, 'GET', '/api/method/frappe.auth.get_logged_user', { auth: null, cookie: `sid=${sid}` });
     expect(session.json).toEqual({ message: 'Administrator' });
+  } finally {
+    await second.close();
+  }
+});
+
+test('a restored site serves the same meta for a Custom Field as the site that added it', async () => {
+  const dataFile = path.join(dir, 'site.json');
+  const fieldOf = async (emu: EmulatorHandle) => {
+    const meta = ok(await call(emu, 'GET', '/api/v2/doctype/Customer/meta'));
+    return (meta.fields as Record<string, unknown>[]).find((f) => f.fieldname === 'custom_badge_number');
+  };
+  const first = await startEmulator({ dataFile, admin });
+  let fresh: Record<string, unknown> | undefined;
+  try {
+    expect((await call(first, 'POST', '/api/resource/Custom Field', { body: { dt: 'Customer', label: 'Badge Number', fieldtype: 'Data' } })).status).toBe(200);
+    fresh = await fieldOf(first);
+    expect(fresh).toMatchObject({ fieldtype: 'Data', is_custom_field: 1 });
+  } finally {
+    await first.close();
+  }
+  const second = await startEmulator({ dataFile, admin });
+  try {
+    expect(await fieldOf(second)).toEqual(fresh);
   } finally {
     await second.close();
   }

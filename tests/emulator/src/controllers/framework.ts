@@ -1,9 +1,9 @@
 import { FrappeError, frappeThrow } from '../errors';
 import type { MethodRegistry } from '../http/methods';
-import { type Doc, type DocField } from '../meta/meta';
+import { type Doc } from '../meta/meta';
 import type { DocOp } from '../model/engine';
 import { isRecord, str, truthy } from '../model/values';
-import { STANDARD_USERS, type Site } from '../site';
+import { STANDARD_USERS, syncCustomFields, type Site } from '../site';
 import { cint } from '../util/decimal';
 import { randomHex } from '../util/random';
 import { validateTemplate } from '../webhooks/jinja';
@@ -157,13 +157,6 @@ export function registerFramework(site: Site, methods: MethodRegistry): void {
   });
 
   // -------------------------------------------------------------- Custom Field
-  const syncCustomFields = (dt: string): void => {
-    const fields: DocField[] = [];
-    for (const cf of site.tables.rows('Custom Field')) {
-      if (cf.dt === dt) fields.push({ ...cf, fieldname: str(cf.fieldname), fieldtype: str(cf.fieldtype) || 'Data', is_custom_field: 1 });
-    }
-    site.registry.setCustomFields(dt, fields);
-  };
   site.registerController('Custom Field', {
     autoname: ({ doc }) => {
       if (!doc.fieldname) {
@@ -195,13 +188,13 @@ export function registerFramework(site: Site, methods: MethodRegistry): void {
     },
     onUpdate: ({ doc, ctx }) => {
       const dt = str(doc.dt);
-      syncCustomFields(dt);
-      ctx.txn.onRollback(() => syncCustomFields(dt));
+      syncCustomFields(site, dt);
+      ctx.txn.onRollback(() => syncCustomFields(site, dt));
     },
     afterDelete: ({ doc, ctx }) => {
       const dt = str(doc.dt);
-      syncCustomFields(dt);
-      ctx.txn.onRollback(() => syncCustomFields(dt));
+      syncCustomFields(site, dt);
+      ctx.txn.onRollback(() => syncCustomFields(site, dt));
     },
   });
 

@@ -1,9 +1,9 @@
-import type { Doc, DocField } from '../meta/meta';
+import type { Doc } from '../meta/meta';
 import { recordedStandardCustomFields } from '../meta/registry';
 import { Ctx } from '../model/ctx';
 import { Txn } from '../model/store';
 import { isRecord, str } from '../model/values';
-import type { Site } from '../site';
+import { syncCustomFields, type Site } from '../site';
 import { frappeHashName } from '../util/random';
 
 export interface AdminCredentials {
@@ -186,16 +186,12 @@ export function seedFramework(site: Site, admin: AdminCredentials): void {
     if (!site.tables.has('Module Def', module)) s.put('Module Def', { name: module, module_name: module, app_name: 'creneau', custom: 0 });
   }
   for (const [name, desk] of ROLES) s.put('Role', { name, role_name: name, desk_access: desk, disabled: 0 });
-  const byDt = new Map<string, DocField[]>();
   for (const field of recordedStandardCustomFields()) {
     const { parent: _p, parentfield: _pf, parenttype: _pt, doctype: _d, name: _n, fields: _f, permissions: _pe, actions: _a, links: _l, states: _s, ...data } = field;
     const dt = str(field.dt);
-    const cf = s.put('Custom Field', { ...data, name: `${dt}-${str(field.fieldname)}`, dt, is_system_generated: 1 });
-    const list = byDt.get(dt) ?? [];
-    list.push({ ...cf, fieldname: str(cf.fieldname), fieldtype: str(cf.fieldtype), is_custom_field: 1 });
-    byDt.set(dt, list);
+    s.put('Custom Field', { ...data, name: `${dt}-${str(field.fieldname)}`, dt, is_system_generated: 1 });
   }
-  for (const [dt, fields] of byDt) site.registry.setCustomFields(dt, fields);
+  syncCustomFields(site);
   s.put('User Type', { name: 'System User', is_standard: 1 });
   s.put('User Type', { name: 'Website User', is_standard: 1 });
   s.put('Language', { name: 'en', language_code: 'en', language_name: 'English', enabled: 1 });
