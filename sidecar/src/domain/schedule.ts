@@ -4,6 +4,7 @@ import type { Bilingual } from './text';
 import {
   formatClock,
   instantOfLocalTime,
+  mergeIntervals,
   MINUTE_MS,
   subtractIntervals,
   zoneDaysOverlapping,
@@ -68,25 +69,17 @@ export function closedIntervals(resource: Resource, place: Place, range: Interva
 /** Where the resource is actually open within the local days overlapping `range`. */
 export function openWindows(resource: Resource, place: Place, range: Interval): Window[] {
   const weekly = weeklyWindows(resource, range);
-  if (weekly.length === 0) return weekly;
-  const closed = closedIntervals(resource, place, { start: weekly[0]?.start ?? range.start, end: weekly[weekly.length - 1]?.end ?? range.end });
+  const first = weekly[0];
+  const last = weekly[weekly.length - 1];
+  if (!first || !last) return weekly;
+  const closed = closedIntervals(resource, place, { start: first.start, end: last.end });
   if (closed.length === 0) return weekly;
-  const holes = mergeClosed(closed);
+  const holes = mergeIntervals(closed);
   const open: Window[] = [];
   for (const window of weekly) {
     for (const piece of subtractIntervals(window, holes)) open.push({ start: piece.start, end: piece.end, anchor: window.anchor });
   }
   return open;
-}
-
-function mergeClosed(closed: readonly ClosedInterval[]): Interval[] {
-  const merged: Interval[] = [];
-  for (const c of closed) {
-    const last = merged[merged.length - 1];
-    if (last && c.start <= last.end) merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, c.end) };
-    else merged.push({ start: c.start, end: c.end });
-  }
-  return merged;
 }
 
 /** Start of the first slot of `window`'s grid that begins at or after `from`. */
