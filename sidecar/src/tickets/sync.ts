@@ -215,8 +215,8 @@ export class TicketSync {
   /** On demand, with a ledger in place: each member is reloaded on its own, movements go on meanwhile. */
   private async reloadEveryone(): Promise<LoadReport> {
     const started = Date.now();
-    const docs = await this.submittedEntries();
-    const customers = new Set([...docs.map((doc) => doc.customer), ...(await this.ctx.store.customers())]);
+    const rows = await this.ctx.erp.listAll(LEDGER_DOCTYPE, { fields: ['customer'], filters: [['docstatus', '=', 1]], pageSize: 500, schema: customerRow });
+    const customers = new Set([...rows.map((row) => row.customer), ...(await this.ctx.store.customers())]);
     let entries = 0;
     for (const customer of customers) {
       await this.resyncCustomer(customer, 'reload on demand');
