@@ -52,8 +52,6 @@ import {
 export type MoneyJob =
   /** Bring a booking's ERP documents in line with its state (invoice, expiry, cancellation, final bill). */
   | { kind: 'booking'; bookingId: string }
-  /** Look whether the payment a booking waits for has been recorded in the ERP. */
-  | { kind: 'settle'; bookingId: string }
   /** A Sales Invoice or Payment Entry changed in the ERP (webhook). */
   | { kind: 'erp-change'; doctype: string; name: string }
   /** The safety net: every booking waiting for a payment is looked at again. */
@@ -216,12 +214,6 @@ export class PlaceMoney implements MoneyService {
       case 'booking':
         await this.withBooking(job.bookingId, () => this.reconcile(job.bookingId));
         return;
-      case 'settle':
-        await this.withBooking(job.bookingId, async () => {
-          const record = await this.engine.booking(job.bookingId);
-          if (record) await this.settle(record);
-        });
-        return;
       case 'erp-change':
         await this.onErpChange(job.doctype, job.name);
         return;
@@ -256,10 +248,7 @@ export class PlaceMoney implements MoneyService {
     for (const erpName of bookings) {
       const id = await this.engine.bookingIdByErpName(erpName);
       if (!id) continue;
-      await this.withBooking(id, async () => {
-        const record = await this.engine.booking(id);
-        if (record) await this.settle(record);
-      });
+      await this.withBooking(id, () => this.settleById(id));
     }
   }
 
@@ -422,6 +411,12 @@ export class PlaceMoney implements MoneyService {
     else this.log({ booking: record.id, reasons: outcome.reasons.map((r) => r.code) }, 'payment recorded in the ERP, booking not changed', 'warn');
     await this.pending(record.id, false);
     return outcome.ok;
+  }
+
+  /** settle on the booking as the index holds it now, not on a copy read before the lock was taken or the ERP written. */
+  private async settleById(bookingId: string): Promise<void> {
+    const record = await this.engine.booking(bookingId);
+    if (record) await this.settle(record);
   }
 
   /** Withdraws the payment requests nobody paid. */
@@ -724,8 +719,7 @@ export class PlaceMoney implements MoneyService {
         date: localDateOf(this.now(), zone),
       });
       this.log({ booking: record.id, invoice: target.name, paymentEntry: payment, by: principal.user }, 'payment at the desk recorded in the ERP');
-      const after = await this.engine.booking(bookingId);
-      if (after) await this.settle(after);
+      await this.settleById(bookingId);
       return this.documentsOf((await this.engine.booking(bookingId)) ?? record);
     });
   }
