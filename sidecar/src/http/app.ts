@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from '../log';
+import { languageOf } from './errors';
 
 export interface HttpAppParts {
   logger: Logger;
@@ -31,7 +32,7 @@ export function createHttpApp({ logger, routers, trustProxy = 'loopback' }: Http
   for (const router of routers) app.use(router);
   app.use((req, res) => {
     const where = `${req.method} ${req.path.slice(0, 200)}`;
-    const message = req.acceptsLanguages('fr', 'en') === 'en' ? `No such endpoint: ${where}` : `Adresse inconnue : ${where}`;
+    const message = languageOf((...langs) => req.acceptsLanguages(...langs)) === 'en' ? `No such endpoint: ${where}` : `Adresse inconnue : ${where}`;
     res.status(404).json({ error: { code: 'NOT_FOUND', message } } satisfies ErrorBody);
   });
   app.use(errorHandler(logger));
@@ -56,23 +57,19 @@ function requestLog(logger: Logger): RequestHandler {
   };
 }
 
-/** body-parser's and express's own errors carry a status; anything else is our fault and answers 500. */
+/**
+ * The API router answers its own errors, body-parser's included (only its routes parse bodies), so this sees only
+ * what the other routers pass on: a status under 500 is kept, anything else is our fault and answers 500.
+ */
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const status = typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : 500;
-    const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
     if (status >= 500) {
       logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
       res.status(500).json({ error: { code: 'INTERNAL', message: 'Something went wrong on our side; the error was logged.' } } satisfies ErrorBody);
       return;
     }
-    const known: Record<string, { code: string; message: string }> = {
-      'entity.parse.failed': { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON.' },
-      'entity.too.large': { code: 'BODY_TOO_LARGE', message: 'The request body is too large.' },
-      'charset.unsupported': { code: 'UNSUPPORTED_CHARSET', message: 'The request body must be UTF-8.' },
-      'encoding.unsupported': { code: 'UNSUPPORTED_ENCODING', message: 'The request body encoding is not supported.' },
-    };
-    const body = known[type] ?? { code: 'BAD_REQUEST', message: error instanceof Error ? error.message : 'Bad request.' };
+    const body = { code: 'BAD_REQUEST', message: error instanceof Error ? error.message : 'Bad request.' };
     res.status(status).json({ error: body } satisfies ErrorBody);
   };
 }
