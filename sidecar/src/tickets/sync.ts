@@ -165,8 +165,8 @@ export class TicketSync {
       60_000,
       0,
       async () => {
-        if (source !== 'demand' && (await store.isReady())) return nothing;
-        return source === 'demand' && (await store.isReady()) ? this.reloadEveryone() : this.loadEverything(source);
+        if (!(await store.isReady())) return this.loadEverything(source);
+        return source === 'demand' ? this.reloadEveryone() : nothing;
       },
       // Another process is loading it: its load is this one.
       async () => {
