@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { percentOf, type Cents } from './money';
 import { reason, type Reason } from './reasons';
-import { formatDateTime } from './text';
-import { MINUTE_MS, type Instant } from './time';
+import { bothLangs, formatDateTime } from './text';
+import { DEFAULT_TIME_ZONE, MINUTE_MS, type Instant } from './time';
 
 /**
  * The booking's life (see TRANSITIONS for who may do what):
@@ -213,8 +213,8 @@ export function transition(
     return refuse(reason('ACTOR_NOT_ALLOWED', { actor: actor.kind, event: event.type }));
   }
   if (actor.kind === 'member' && actor.memberId !== booking.memberId) return refuse(reason('NOT_OWNER', {}));
-  const zone = options.timeZone ?? 'Europe/Paris';
-  const when = (instant: Instant) => ({ fr: formatDateTime(instant, zone, 'fr'), en: formatDateTime(instant, zone, 'en') });
+  const zone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  const when = (instant: Instant) => bothLangs((lang) => formatDateTime(instant, zone, lang));
 
   switch (event.type) {
     case 'submit':

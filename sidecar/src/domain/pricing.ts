@@ -2,7 +2,7 @@ import { percentOf, sumCents, type Cents } from './money';
 import { reason, type Reason } from './reasons';
 import { unitsOf, type ClockSpan, type Resource } from './resource';
 import { openingHoursText, weeklyWindows } from './schedule';
-import { countOf, formatDate, formatDuration, formatTime, type Bilingual, type Lang } from './text';
+import { bothLangs, countOf, formatDate, formatDuration, formatTime, type Bilingual, type Lang } from './text';
 import { HOUR_MS, instantOfLocalTime, MINUTE_MS, wallClock, zoneDaysOverlapping, type Instant, type Interval, type LocalDate, type ZoneDay } from './time';
 
 /**
@@ -350,7 +350,7 @@ function explain(minutes: number, price: PartPrice): Bilingual {
     }
     return text;
   };
-  return { fr: make('fr'), en: make('en') };
+  return bothLangs(make);
 }
 
 export function quote(resource: Resource, prices: UnitPrices, request: QuoteRequest, options: QuoteOptions = {}): QuoteResult {
@@ -396,7 +396,7 @@ export function quote(resource: Resource, prices: UnitPrices, request: QuoteRequ
       amount: price.cost * multiplier,
       explanation:
         parts.length > 1
-          ? { fr: `${formatDate(part.day.start, zone, 'fr')} : ${explanation.fr}`, en: `${formatDate(part.day.start, zone, 'en')}: ${explanation.en}` }
+          ? bothLangs((lang) => `${formatDate(part.day.start, zone, lang)}${lang === 'fr' ? ' : ' : ': '}${explanation[lang]}`)
           : explanation,
     });
   }

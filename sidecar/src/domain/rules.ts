@@ -4,7 +4,7 @@ import { countsForQuota, type BookedInterval, type BusyBlock } from './booking';
 import { reason, type Reason } from './reasons';
 import { unitsOf, type Place, type Resource } from './resource';
 import { closedIntervals, onGrid, openingHoursText, timeInside, weeklyWindows, type Window } from './schedule';
-import { formatDate, formatDateTime, formatTime } from './text';
+import { bothLangs, formatDate, formatDateTime, formatTime } from './text';
 import {
   addDays,
   MINUTE_MS,
@@ -93,8 +93,6 @@ export type Decision =
     }
   | { readonly ok: false; readonly reasons: readonly Reason[] };
 
-const twoLangs = (make: (lang: 'fr' | 'en') => string) => ({ fr: make('fr'), en: make('en') });
-
 export function checkBooking(request: BookingRequest, ctx: RulesContext): Decision {
   const { resource, now } = ctx;
   const zone = resource.timeZone;
@@ -137,7 +135,7 @@ export function checkBooking(request: BookingRequest, ctx: RulesContext): Decisi
     if (request.start >= latestStartBefore && resource.horizonDays !== undefined) {
       const lastDay = latestStartBefore - 1;
       reasons.push(
-        reason('HORIZON', { horizonDays: resource.horizonDays, latestDate: twoLangs((l) => formatDate(lastDay, zone, l)) }),
+        reason('HORIZON', { horizonDays: resource.horizonDays, latestDate: bothLangs((l) => formatDate(lastDay, zone, l)) }),
       );
     }
   }
@@ -161,12 +159,12 @@ export function checkBooking(request: BookingRequest, ctx: RulesContext): Decisi
     );
     if (!during) continue;
     if (closed.kind === 'holiday') {
-      reasons.push(reason('HOLIDAY', { date: twoLangs((l) => formatDate(closed.start, zone, l)), name: closed.label }));
+      reasons.push(reason('HOLIDAY', { date: bothLangs((l) => formatDate(closed.start, zone, l)), name: closed.label }));
     } else {
       reasons.push(
         reason('CLOSED', {
-          from: twoLangs((l) => formatDateTime(closed.start, zone, l)),
-          to: twoLangs((l) => formatDateTime(closed.end, zone, l)),
+          from: bothLangs((l) => formatDateTime(closed.start, zone, l)),
+          to: bothLangs((l) => formatDateTime(closed.end, zone, l)),
           label: closed.label.fr,
         }),
       );
