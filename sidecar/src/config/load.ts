@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isValidTimeZone } from '../domain';
 import { FileConfig, type Config, type ResolvedPlace, type SecretRef } from './schema';
 import { DEFAULT_SECRETS_FILE, SecretsFileError, readSecrets } from './secrets';
 
@@ -211,13 +212,4 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-function isValidTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TIME_ZONE } from '../domain';
 
 /**
  * A secret is written inline or, better, read from an environment variable (`{ "env": "NAME" }`), so that a
@@ -26,7 +27,7 @@ export const PlaceSettings = z
   .object({
     id: PlaceId,
     name: z.string().min(1),
-    timeZone: z.string().min(1).default('Europe/Paris'),
+    timeZone: z.string().min(1).default(DEFAULT_TIME_ZONE),
     /** The ERP company's currency: prices and invoices are in it. */
     currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').default('EUR'),
     /** Host names that select this place when the sidecar serves several. */
