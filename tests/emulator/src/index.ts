@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { registerControllers } from './controllers';
 import { DEFAULT_GATEWAY_NAME, PaymentGateway, seedPaymentGateway, type Checkout, type PaymentOutcome, type PayOptions } from './controllers/gateway';
 import { FrappeError } from './errors';
@@ -118,7 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   registerFrappeMethods(methods);
   const { getPaymentEntry } = registerControllers(site, methods);
 
-  const restored = options.dataFile && existsSync(options.dataFile) ? readSnapshot(options.dataFile) : undefined;
+  const restored = options.dataFile ? readSnapshot(options.dataFile) : undefined;
   if (restored) {
     restore(site, restored, (doc) => site.registry.put(doc));
     syncCustomFields(site);
@@ -148,7 +147,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     retryDelaysMs: options.webhookRetryDelaysMs ?? [1000, 4000],
   });
   const persistence = options.dataFile ? new Persistence(site, options.dataFile) : undefined;
-  if (persistence && !restored) persistence.saveNow();
   const api = new Api(site, methods);
   const checkoutPages = gateway;
   const server = new EmulatorServer(api, webhooks, rootRng.fork(0x1a7e), rootRng.fork(0xfa17), options.latency ?? null, {

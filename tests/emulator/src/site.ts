@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { frappeThrow } from './errors';
-import { PERM_RIGHTS, type Doc, type DocField, type Meta } from './meta/meta';
+import type { Doc, DocField, Meta } from './meta/meta';
 import { completeDocTypeDoc, MetaRegistry, readAppDocTypes, recordedDocTypes } from './meta/registry';
 import { Ctx } from './model/ctx';
 import { Engine, type Controller } from './model/engine';
@@ -208,13 +207,6 @@ export class Site {
     return row.hash === passwordHash(password, row.salt);
   }
 
-  /** frappe.utils.password.get_decrypted_password, raising like Frappe when none is stored. */
-  requireSecret(doctype: string, name: string, fieldname: string, label: string): string {
-    const value = this.getSecret(doctype, name, fieldname);
-    if (value === undefined) throw frappeThrow(`Password not found for ${doctype} ${name} ${label}`, 'AuthenticationError');
-    return value;
-  }
-
   /** The user owning an API key (auth.validate_api_key_secret). */
   userByApiKey(apiKey: string): string | undefined {
     for (const user of this.tables.rows('User')) {
@@ -241,11 +233,6 @@ export class Site {
 
   endSession(sid: string): void {
     if (this.sessions.delete(sid)) this.tables.version++;
-  }
-
-  /** Which permission rights the DocType grants the given roles (for tests and for the meta API). */
-  rightsOf(meta: Meta, roles: ReadonlySet<string>): string[] {
-    return PERM_RIGHTS.filter((r) => meta.permissions.some((p) => roles.has(p.role) && cint(p[r]) === 1));
   }
 }
 

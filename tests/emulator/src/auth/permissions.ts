@@ -1,5 +1,5 @@
 import { FrappeError } from '../errors';
-import type { Doc, DocPerm, Meta, PermRight } from '../meta/meta';
+import { PERM_RIGHTS, type Doc, type DocPerm, type Meta, type PermRight } from '../meta/meta';
 import type { Ctx } from '../model/ctx';
 import { pyText, str } from '../model/values';
 import { cint } from '../util/decimal';
@@ -19,8 +19,7 @@ export function rolePermissions(meta: Meta, roles: ReadonlySet<string>): RolePer
   const applicable = meta.permissions.filter((p: DocPerm) => roles.has(p.role) && cint(p.permlevel) === 0);
   const rights: RolePerms['rights'] = {};
   const ownerOnly: RolePerms['ownerOnly'] = {};
-  const all: PermRight[] = ['select', 'read', 'write', 'create', 'delete', 'submit', 'cancel', 'amend', 'print', 'email', 'report', 'import', 'export', 'share'];
-  for (const right of all) {
+  for (const right of PERM_RIGHTS) {
     const granted = applicable.some((p) => cint(p[right]) === 1);
     const withoutOwner = applicable.some((p) => cint(p[right]) === 1 && !cint(p.if_owner));
     if (granted && !withoutOwner && right !== 'create') ownerOnly[right] = true;

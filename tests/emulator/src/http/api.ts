@@ -123,7 +123,7 @@ export class Api {
           this.deleteDoc(ctx, doctype, name);
           return { status: 202, key: 'data', value: 'ok' };
         case 'POST':
-          return { status: 200, key: 'message', value: this.runDocMethod(req, ctx, doctype, name) };
+          return { status: 200, key: 'message', value: this.runDocMethod(req, doctype, name) };
         default:
           throw new FrappeError('MethodNotAllowed', { status: 405, module: 'werkzeug.exceptions' });
       }
@@ -172,7 +172,7 @@ export class Api {
 
   /** The document of a write, as Frappe answers it (nulls omitted, new-row flags kept). */
   private answer(meta: Meta, doc: Doc): Doc {
-    return this.site.engine.responseForm(meta, doc, true);
+    return this.site.engine.responseForm(meta, doc);
   }
 
   private requestData(req: FrappeRequest, version: Version): Doc {
@@ -225,7 +225,7 @@ export class Api {
     this.site.engine.deleteDoc(ctx, meta.name, name);
   }
 
-  private runDocMethod(req: FrappeRequest, _ctx: Ctx, doctype: string, name: string): never {
+  private runDocMethod(req: FrappeRequest, doctype: string, name: string): never {
     this.requireMeta(doctype);
     const method = str(req.form.run_method);
     throw frappeThrow(`Method ${method || '(none)'} of ${doctype} ${name} is not whitelisted`, 'PermissionError');

@@ -62,10 +62,6 @@ export class MethodRegistry {
     this.methods.set(path, def);
   }
 
-  get(path: string): MethodDef | undefined {
-    return this.methods.get(path);
-  }
-
   /** frappe.handler.execute_cmd: resolve, is_whitelisted, is_valid_http_method. */
   resolve(cmd: string, user: string, httpMethod: string, version: 1 | 2 = 1): MethodDef {
     const def = this.methods.get(cmd);

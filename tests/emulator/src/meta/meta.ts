@@ -46,8 +46,6 @@ export const NO_VALUE_FIELDTYPES = new Set([
 export const TABLE_FIELDTYPES = new Set(['Table', 'Table MultiSelect']);
 export const FLOAT_FIELDTYPES = new Set(['Float', 'Currency', 'Percent', 'Duration']);
 export const INT_FIELDTYPES = new Set(['Int', 'Long Int', 'Check']);
-export const NUMERIC_FIELDTYPES = new Set([...FLOAT_FIELDTYPES, ...INT_FIELDTYPES, 'Rating']);
-export const DATE_FIELDTYPES = new Set(['Date', 'Datetime', 'Time']);
 
 /** MariaDB varchar columns (length 140 unless the field says otherwise). */
 export const VARCHAR_FIELDTYPES = new Set([
@@ -79,10 +77,6 @@ const STANDARD_FIELD_DEFS: Record<string, DocField> = {
 
 export function standardField(fieldname: string): DocField | undefined {
   return STANDARD_FIELD_DEFS[fieldname];
-}
-
-export function isStandardFieldname(fieldname: string): boolean {
-  return fieldname in STANDARD_FIELD_DEFS;
 }
 
 function num(v: unknown): number {

@@ -1,6 +1,5 @@
 import type { ServerMessage } from '../errors';
 import { excId } from '../errors';
-import type { Doc, Meta } from '../meta/meta';
 import type { Txn } from './store';
 
 export interface MsgprintOptions {
@@ -9,21 +8,12 @@ export interface MsgprintOptions {
   raiseException?: boolean;
 }
 
-/** A document event that may trigger webhooks (Document.run_method). */
-export interface DocEvent {
-  meta: Meta;
-  /** The in-memory document; webhooks read it when the transaction commits, like Frappe's queue. */
-  doc: Doc;
-  event: string;
-}
-
 /**
  * The request's view of the site: who is acting, the message log that becomes
  * `_server_messages`, and the transaction every write joins.
  */
 export class Ctx {
   readonly messages: ServerMessage[] = [];
-  readonly events: DocEvent[] = [];
   /** frappe.flags.ignore_permissions for nested writes a controller makes on the user's behalf. */
   ignorePermissionsDepth = 0;
 

@@ -407,7 +407,7 @@ export class Engine {
   }
 
   /** Document._validate_links, including fetch_from values. */
-  validateLinks(ctx: Ctx, meta: Meta, doc: Doc, isNew: boolean): void {
+  validateLinks(meta: Meta, doc: Doc, isNew: boolean): void {
     const invalid: string[] = [];
     const cancelled: string[] = [];
     const check = (m: Meta, d: Doc, parentSubmittable: boolean): void => {
@@ -700,7 +700,7 @@ export class Engine {
       this.setDocstatus(meta, doc);
       const action = this.docstatusTransition(ctx, meta, doc, 0);
       const op: DocOp = { engine: this, ctx, meta, doc, action, isNew: true, inInsert: false, previous: undefined };
-      if (!opts.ignoreLinks) this.validateLinks(ctx, meta, doc, true);
+      if (!opts.ignoreLinks) this.validateLinks(meta, doc, true);
       requireDocPermission(ctx, meta, doc, 'create');
       this.runMethod(op, 'before_insert');
       this.setNewName(ctx, meta, doc, op);
@@ -819,7 +819,7 @@ export class Engine {
       for (const { row, meta: childMeta } of this.children(meta, doc)) {
         if (!row.name) row.name = childName(childMeta, row, env);
       }
-      if (!opts.ignoreLinks && action !== 'cancel') this.validateLinks(ctx, meta, doc, false);
+      if (!opts.ignoreLinks && action !== 'cancel') this.validateLinks(meta, doc, false);
       this.runBeforeSave(op, opts);
       if (action !== 'cancel' && !opts.ignoreValidate) this.validate(ctx, meta, doc, opts);
       if (action === 'update_after_submit') this.validateUpdateAfterSubmit(meta, doc, previous);
@@ -957,8 +957,8 @@ export class Engine {
   }
 
   /** The in-memory document as a write answer shows it (nulls omitted, new-row flags kept). */
-  responseForm(meta: Meta, doc: Doc, noNulls = true): Doc {
-    return asDict(this.metaOf, meta, doc, { noNulls, withFlags: true });
+  responseForm(meta: Meta, doc: Doc): Doc {
+    return asDict(this.metaOf, meta, doc, { noNulls: true, withFlags: true });
   }
 
   /** as_dict(convert_dates_to_str=True) of a stored or working doc, for webhooks and frappe.client. */

@@ -238,7 +238,7 @@ export class ListQuery {
         const [key, v] = entries[0] ?? ['name', null];
         out.push(this.makeCondition(Array.isArray(v) ? [this.meta.name, key, v[0], v[1]] : [this.meta.name, key, '=', v]));
       } else if (Array.isArray(f)) {
-        if (f.length === 3) out.push(this.makeCondition([this.meta.name, f[0], f[1], f[2]], true));
+        if (f.length === 3) out.push(this.makeCondition([this.meta.name, f[0], f[1], f[2]]));
         else if (f.length >= 4) out.push(this.makeCondition([f[0], f[1], f[2], f[3]]));
         else throw frappeThrow(`Filter must have 4 values (doctype, fieldname, operator, value): ${JSON.stringify(f)}`);
       } else {
@@ -248,7 +248,7 @@ export class ListQuery {
     return out;
   }
 
-  private makeCondition(parts: unknown[], threeElements = false): Condition {
+  private makeCondition(parts: unknown[]): Condition {
     const [dt, fieldRaw, opRaw, value] = parts;
     const fieldname = str(fieldRaw);
     const operator = (str(opRaw) || '=').toLowerCase();
@@ -263,11 +263,7 @@ export class ListQuery {
       const doctype = str(dt);
       const ownerMeta = doctype === this.meta.name ? this.meta : this.engine.meta(doctype);
       if (!ownerMeta) throw notFound('DocType', doctype);
-      if (!isStandard(fieldname) && !ownerMeta.getField(fieldname)) {
-        // validate_filters rejects a 3-element filter on a field of a child table.
-        if (threeElements || ownerMeta === this.meta) throw dataError(fieldname);
-        throw dataError(fieldname);
-      }
+      if (!isStandard(fieldname) && !ownerMeta.getField(fieldname)) throw dataError(fieldname);
       column = ownerMeta === this.meta ? { table: '', meta: this.meta, fieldname } : this.tableFor(ownerMeta.name, fieldname);
       if (!column) throw dataError(fieldname);
     }
@@ -328,8 +324,8 @@ export class ListQuery {
     const starColumns = items.length === 1 && items[0]?.kind === 'star' ? this.starColumns() : undefined;
     const project = (row: JoinedRow): Map<string, unknown> => {
       const values = new Map<string, unknown>();
-      if (starColumns) for (const c of starColumns) values.set(c.fieldname, this.outputValue(c, this.value(row, c)));
-      else for (const item of items) if (item.column) values.set(item.alias, this.outputValue(item.column, this.value(row, item.column)));
+      if (starColumns) for (const c of starColumns) values.set(c.fieldname, this.value(row, c) ?? null);
+      else for (const item of items) if (item.column) values.set(item.alias, this.value(row, item.column) ?? null);
       return values;
     };
 
@@ -347,7 +343,7 @@ export class ListQuery {
         const first = group[0];
         for (const item of items) {
           if (item.kind === 'aggregate') values.set(item.alias, this.aggregate(item, group));
-          else if (item.column) values.set(item.alias, first ? this.outputValue(item.column, this.value(first, item.column)) : null);
+          else if (item.column) values.set(item.alias, first ? this.value(first, item.column) ?? null : null);
         }
         return { values, sortRow: first };
       });
@@ -385,11 +381,6 @@ export class ListQuery {
     for (const df of this.meta.valueFields) if (!cint(df.is_virtual) && !names.includes(df.fieldname)) names.push(df.fieldname);
     if (this.meta.istable) names.push(...CHILD_TABLE_FIELDS);
     return names.map((fieldname) => ({ table: '', meta: this.meta, fieldname }));
-  }
-
-  private outputValue(column: ColumnRef, value: unknown): unknown {
-    if (value === undefined) return null;
-    return value;
   }
 
   private aggregate(item: SelectItem, group: JoinedRow[]): unknown {

@@ -157,13 +157,3 @@ export function sum(values: Iterable<unknown>, precision = 2): number {
 export function mulRound(a: unknown, b: unknown, precision = 2): number {
   return Dec.of(a).mul(b).round(precision).toNumber();
 }
-
-/** a − b rounded to `precision`. */
-export function subRound(a: unknown, b: unknown, precision = 2): number {
-  return Dec.of(a).sub(b).round(precision).toNumber();
-}
-
-/** a + b rounded to `precision`. */
-export function addRound(a: unknown, b: unknown, precision = 2): number {
-  return Dec.of(a).add(b).round(precision).toNumber();
-}
