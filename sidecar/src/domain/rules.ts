@@ -229,7 +229,7 @@ function minutesPerDate(
   for (const day of zoneDaysOverlapping(zone, interval)) {
     const part = { start: Math.max(day.start, interval.start), end: Math.min(day.end, interval.end) };
     const ms = windows ? timeInside(windows, part) : part.end - part.start;
-    perDate.set(day.date, (perDate.get(day.date) ?? 0) + ms / MINUTE_MS);
+    perDate.set(day.date, ms / MINUTE_MS);
   }
   return perDate;
 }
@@ -268,16 +268,25 @@ function quotaReasons(request: BookingRequest, ctx: RulesContext, requestWindows
   const mine = ctx.bookings.filter(
     (b) => b.memberId === request.member.id && b.id !== request.replacesBookingId && countsForQuota(b, now),
   );
+  // Several quotas may cover the same booking (a resource's own and its group's): measure it once,
+  // and only if a quota needs it.
+  const measured = new Map<BookedInterval, Map<LocalDate, number>>();
+  const perDateOf = (booking: BookedInterval): Map<LocalDate, number> => {
+    let perDate = measured.get(booking);
+    if (!perDate) {
+      const owner = booking.resourceId === resource.id ? resource : ctx.resources?.get(booking.resourceId);
+      perDate = minutesPerDate(booking, zone, owner ? weeklyWindows(owner, booking) : undefined);
+      measured.set(booking, perDate);
+    }
+    return perDate;
+  };
 
   for (const quota of applicable) {
     const requested = new Map<string, PeriodUse>();
     addUse(requested, requestPerDate, quota.period);
     const used = new Map<string, PeriodUse>();
     for (const booking of mine) {
-      if (!quota.resourceIds.includes(booking.resourceId)) continue;
-      const owner = booking.resourceId === resource.id ? resource : ctx.resources?.get(booking.resourceId);
-      const windows = owner ? weeklyWindows(owner, booking) : undefined;
-      addUse(used, minutesPerDate(booking, zone, windows), quota.period);
+      if (quota.resourceIds.includes(booking.resourceId)) addUse(used, perDateOf(booking), quota.period);
     }
     for (const [key, asked] of requested) {
       const already = used.get(key) ?? { minutes: 0, bookings: 0 };
