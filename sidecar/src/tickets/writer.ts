@@ -5,7 +5,7 @@ import { toSelectOption } from '../addon/select-values';
 import { BOOKING_DOCTYPE } from '../booking/erp-doc';
 import { erpFromInstant } from '../catalog/erp-values';
 import { balance, ledgerEntrySchema, type ExpiryReminder, type LedgerEntry } from '../domain';
-import { ErpDuplicateError, ErpNotFoundError, ErpUnavailableError, ErpValidationError, namedRowSchema, type DocValues, type ErpPort } from '../erp';
+import { ErpNotFoundError, ErpValidationError, isOutcomeUnknown, isUniqueViolation, namedRowSchema, type DocValues, type ErpPort } from '../erp';
 import type { Logger } from '../log';
 import { withLock } from '../redis/locks';
 import type { EntryJobData, TicketContext } from './context';
@@ -46,9 +46,6 @@ const reminderJobSchema = z.object({
 });
 export type ReminderJobData = z.infer<typeof reminderJobSchema>;
 
-const isUnique = (error: unknown): boolean => error instanceof ErpDuplicateError || (error instanceof ErpValidationError && error.kind === 'unique');
-const outcomeUnknown = (error: unknown): boolean => error instanceof ErpUnavailableError && error.outcomeUnknown;
-
 /** The ERP's entry with this external id, if any. */
 export async function findLedgerEntry(erp: ErpPort, key: string): Promise<{ name: string; docstatus: number } | undefined> {
   const row = await erp.getValue(LEDGER_DOCTYPE, [['external_id', '=', key]], ['name', 'docstatus'], { schema: foundRow });
@@ -71,7 +68,7 @@ export async function insertLedgerEntry(erp: ErpPort, entry: LedgerEntry, links:
   try {
     return (await erp.insert(LEDGER_DOCTYPE, docValuesOf(entry, links))).name;
   } catch (error) {
-    if (isUnique(error) || outcomeUnknown(error)) {
+    if (isUniqueViolation(error) || isOutcomeUnknown(error)) {
       const found = await findLedgerEntry(erp, entry.key);
       if (found) return settleLedgerEntry(erp, found, entry.key, log);
     }
@@ -138,7 +135,7 @@ export class TicketWriter {
     try {
       return await insertLedgerEntry(this.ctx.erp, entry, await this.links(entry, decidedAt), this.log);
     } catch (error) {
-      if (error instanceof ErpValidationError || (error instanceof ErpNotFoundError && !outcomeUnknown(error))) {
+      if (error instanceof ErpValidationError || (error instanceof ErpNotFoundError && !isOutcomeUnknown(error))) {
         // The ERP refuses the content (a pack type or a customer deleted): repeating the same write
         // will not help. The outbox keeps the entry; the sweeper tries again later, and the log says why.
         this.log.error({ place: this.ctx.place.id, entry: entry.key, customer: entry.customer, err: error }, 'the ERP refuses this ticket entry; a manager must look at it');
@@ -220,7 +217,7 @@ export class TicketWriter {
     try {
       await erp.insert(BALANCE_DOCTYPE, { ...values, external_id: externalId });
     } catch (error) {
-      if (!isUnique(error) && !outcomeUnknown(error)) throw error;
+      if (!isUniqueViolation(error) && !isOutcomeUnknown(error)) throw error;
       const found = await find();
       if (!found) throw error;
       await erp.update(BALANCE_DOCTYPE, found.name, values, { idempotent: true });
