@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SECRETS_FILE, type Env } from '../config';
+import { DEFAULT_SECRETS_FILE, PLACE_ID_PATTERN, type Env } from '../config';
 import { erpConnection, givenText, httpUrlProblem, readOptionalConfig, type ErpConnection } from '../config/cli';
+import { ADDON_MODULE } from './definitions';
 
 /**
  * Where `erp:install` and `erp:uninstall` find the ERP and the sidecar: flags first, then the
@@ -27,10 +28,10 @@ export type CliParse = { help: true; usage: string } | { help: false; settings: 
 const COMMON_USAGE = `  --url URL            the ERP site (default: ERP_URL, or the configuration)
   --api-key KEY        API key of the ERP user (default: ERP_API_KEY)
   --api-secret SECRET  its API secret (default: ERP_API_SECRET)
-  --place ID           the place whose ERP this is (default: the configuration's only place, or "default")
+  --place ID           the place whose ERP this is (default: the configuration's only place, else PLACE_ID, else "default")
   --config FILE        the sidecar's configuration file (default: CRENEAU_CONFIG, ./creneau.config.json)
   --secrets-file FILE  where the webhook secret is kept (default: .creneau/secrets.json)
-  --module NAME        Module Def for the add-on's DocTypes: Creneau (default) or Custom
+  --module NAME        Module Def for the add-on's DocTypes: ${ADDON_MODULE} (default) or Custom
   --dry-run            print the difference, write nothing
   --verbose            log every ERP request (to stderr)
   --help`;
@@ -97,7 +98,7 @@ export function parseInstallerArgs(argv: readonly string[], env: Env, command: '
   const { erp, problems: erpProblems } = erpConnection(flag, env, place);
   problems.push(...erpProblems);
   const sidecarUrl = command === 'install' ? (flag('sidecar-url') ?? givenText(env.SIDECAR_PUBLIC_URL) ?? config?.http.publicUrl) : '';
-  const module = flag('module') ?? 'Creneau';
+  const module = flag('module') ?? ADDON_MODULE;
   if (command === 'install') {
     if (sidecarUrl === undefined) problems.push('Sidecar URL missing: pass --sidecar-url or set SIDECAR_PUBLIC_URL (the address the ERP can reach the sidecar at)');
     else {
@@ -105,7 +106,7 @@ export function parseInstallerArgs(argv: readonly string[], env: Env, command: '
       if (problem) problems.push(problem);
     }
   }
-  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(placeId)) problems.push(`--place: "${placeId}" must be lowercase letters, digits and dashes`);
+  if (!PLACE_ID_PATTERN.test(placeId)) problems.push(`--place: "${placeId}" must be lowercase letters, digits and dashes`);
   if (!/^[A-Za-z][A-Za-z0-9 ]*$/.test(module)) problems.push(`--module: "${module}" is not a module name`);
   if (problems.length > 0 && !config && configProblems.length > 0 && flag('config') !== undefined) problems.push(...configProblems);
   if (problems.length > 0 || erp === undefined || sidecarUrl === undefined) {

@@ -8,9 +8,11 @@ import { DEFAULT_TIME_ZONE } from '../domain';
 export const SecretRef = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict()]);
 export type SecretRef = z.infer<typeof SecretRef>;
 
+export const PLACE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
 const PlaceId = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lowercase letters, digits and dashes, 1 to 40 characters (it prefixes Redis keys and URLs)');
+  .regex(PLACE_ID_PATTERN, 'lowercase letters, digits and dashes, 1 to 40 characters (it prefixes Redis keys and URLs)');
 
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 
