@@ -291,8 +291,7 @@ export class PlaceMoney implements MoneyService {
       case 'requested':
         return;
       case 'awaiting_payment':
-        await this.ensureInvoice(record, docs);
-        await this.settle(record);
+        await this.settle(record, await this.ensureInvoice(record, docs));
         return;
       case 'completed':
         if (record.paymentMode === 'deposit') await this.finalBill(record, docs);
@@ -388,15 +387,18 @@ export class PlaceMoney implements MoneyService {
     return own;
   }
 
-  /** Whether the payment the booking waits for is on its invoice; if so, the booking is confirmed. */
-  private async settle(record: BookingRecord): Promise<boolean> {
+  /**
+   * Whether the payment the booking waits for is on its invoice; if so, the booking is confirmed. A caller that has
+   * just read or written the booking's own invoice passes it, which spares reading every invoice of the booking again.
+   */
+  private async settle(record: BookingRecord, current?: Invoice): Promise<boolean> {
     if (record.status !== 'awaiting_payment') {
       await this.pending(record.id, false);
       return false;
     }
     const mode = await this.billedMode(record);
     if (!record.erpName || !mode) return false;
-    const own = this.ownInvoice(record, await this.docs.invoicesOf(record.erpName));
+    const own = current ?? this.ownInvoice(record, await this.docs.invoicesOf(record.erpName));
     if (own?.docstatus !== 1) return false;
     const resource = (await this.engine.catalog.snapshot()).domainResources.get(record.resourceId);
     const required = requiredNow(mode, own.total, resource?.depositPercent ?? 0);
@@ -652,7 +654,7 @@ export class PlaceMoney implements MoneyService {
       const target = awaiting ? own : docs.find((doc) => !doc.isReturn && doc.docstatus === 1 && doc.outstanding > 0);
       if (!target || target.docstatus !== 1) throw PlaceMoney.nothingToPay(record.status);
       if (target.outstanding <= 0) {
-        await this.settle(record);
+        await this.settle(record, own);
         return this.startView(record, target, [], undefined, 'nothing_due');
       }
       const requests = await this.docs.requestsOf(target.name);
@@ -663,7 +665,7 @@ export class PlaceMoney implements MoneyService {
           const resource = (await this.engine.catalog.snapshot()).domainResources.get(record.resourceId);
           amount = requiredNow('deposit', target.total, resource?.depositPercent ?? 0) - paidOn(target);
           if (amount <= 0) {
-            await this.settle(record);
+            await this.settle(record, own);
             return this.startView(record, target, requests, undefined, 'nothing_due');
           }
         }
