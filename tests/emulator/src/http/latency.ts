@@ -123,11 +123,3 @@ export function classify(method: string, rawPath: string, body: unknown): Reques
   }
   return { operation: 'default', counterKey: `${m} ${path}` };
 }
-
-/** Latency of a method call: its own entry, else the generic `method`. */
-export function methodLatency(profile: LatencyProfile, shape: RequestShape, rng: Rng): number {
-  if (shape.operation.startsWith('method:') && profile.medianMs[shape.operation] === undefined) {
-    return drawLatency(profile, 'method', undefined, rng);
-  }
-  return drawLatency(profile, shape.operation, shape.doctype, rng);
-}

@@ -6,7 +6,7 @@ import type { Rng } from '../util/random';
 import type { WebhookDispatcher } from '../webhooks/dispatcher';
 import type { Api, Reply } from './api';
 import { faultRuleSchema, Faults, nginxErrorPage, type FaultRule } from './faults';
-import { classify, latencyProfileSchema, methodLatency, resolveProfile, type LatencyProfile } from './latency';
+import { classify, drawLatency, latencyProfileSchema, resolveProfile, type LatencyProfile } from './latency';
 import { parseRequest } from './request';
 
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
@@ -195,7 +195,7 @@ export class EmulatorServer {
     const shape = classify(method, rawPath, parsedBody);
     this.counters.hit(shape.counterKey);
     const fault = this.faults.pick(method, safeDecode(rawPath));
-    if (this.latency) await this.sleep(methodLatency(this.latency, shape, this.latencyRng));
+    if (this.latency) await this.sleep(drawLatency(this.latency, shape.operation, shape.doctype, this.latencyRng));
     if (this.isClosed()) {
       res.destroy();
       return;
