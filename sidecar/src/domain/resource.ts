@@ -150,9 +150,6 @@ export interface Closure {
   readonly start: Instant;
   readonly end: Instant;
   readonly reason: string;
-  /** As written in the settings, for messages. */
-  readonly from: string;
-  readonly to: string;
 }
 
 export interface CompiledResource {
@@ -189,7 +186,7 @@ function compile(r: ResourceSettings): CompiledResource {
     return out;
   });
   const closures = r.closures
-    .map((c) => ({ ...closureInterval(c.from, c.to, r.timeZone), reason: c.reason, from: c.from, to: c.to }))
+    .map((c) => ({ ...closureInterval(c.from, c.to, r.timeZone), reason: c.reason }))
     .sort((a, b) => a.start - b.start);
   const units = r.kind === 'room' ? 1 : r.capacity;
   let walkInUnits = 0;

@@ -223,10 +223,6 @@ export function wallClock(instant: Instant, zone: string): { date: LocalDate; mi
 
 // ---- intervals ----
 
-export function contains(outer: Interval, inner: Interval): boolean {
-  return outer.start <= inner.start && inner.end <= outer.end;
-}
-
 /** Sorts and merges overlapping or touching intervals. */
 export function mergeIntervals(intervals: readonly Interval[]): Interval[] {
   const sorted = [...intervals].filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
