@@ -135,7 +135,7 @@ export class TicketWriter {
     try {
       return await insertLedgerEntry(this.ctx.erp, entry, await this.links(entry, decidedAt), this.log);
     } catch (error) {
-      if (error instanceof ErpValidationError || (error instanceof ErpNotFoundError && !isOutcomeUnknown(error))) {
+      if (error instanceof ErpValidationError || error instanceof ErpNotFoundError) {
         // The ERP refuses the content (a pack type or a customer deleted): repeating the same write
         // will not help. The outbox keeps the entry; the sweeper tries again later, and the log says why.
         this.log.error({ place: this.ctx.place.id, entry: entry.key, customer: entry.customer, err: error }, 'the ERP refuses this ticket entry; a manager must look at it');
