@@ -65,10 +65,7 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
   }
 
   const places: PlaceRuntime[] = config.places.map((place) => {
-    const erp = createFrappeAdapter(
-      { url: place.erp.url, apiKey: place.erp.apiKey, apiSecret: place.erp.apiSecret, timeoutMs: place.erp.timeoutMs },
-      { logger: logger.child({ place: place.id }) },
-    );
+    const erp = createFrappeAdapter(place.erp, { logger: logger.child({ place: place.id }) });
     const keys = placeKeyspace(place.id);
     // What the ticket ledger, the booking engine and the money flows of a place all get.
     const shared = {

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Env } from './load';
-import type { Config, ResolvedPlace } from './schema';
+import type { Config, ResolvedErpSettings, ResolvedPlace } from './schema';
 
 /**
  * Where the command-line tools (`erp:install`, `erp:uninstall`, `tickets:import`) find the ERP:
@@ -22,13 +22,8 @@ export function readOptionalConfig(env: Env, cwd: string, file: string | undefin
   }
 }
 
-export interface ErpConnection {
-  /** Without a trailing slash. */
-  url: string;
-  apiKey: string;
-  apiSecret: string;
-  timeoutMs: number;
-}
+/** What a configured place's ERP settings hold, so that a tool builds its adapter as the sidecar does. */
+export type ErpConnection = ResolvedErpSettings;
 
 const HTTP_URL = /^https?:\/\/[^\s/]+/;
 

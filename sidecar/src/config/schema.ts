@@ -58,6 +58,7 @@ export const FileConfig = z
 export type FileConfig = z.input<typeof FileConfig>;
 
 export interface ResolvedErpSettings {
+  /** Without a trailing slash. */
   url: string;
   apiKey: string;
   apiSecret: string;
