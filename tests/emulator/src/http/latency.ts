@@ -82,16 +82,8 @@ export interface RequestShape {
   counterKey: string;
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-export function classify(method: string, rawPath: string, body: unknown): RequestShape {
-  const path = safeDecode(rawPath.split('?')[0] ?? rawPath);
+/** `path` is decoded (requestTarget). */
+export function classify(method: string, path: string, body: unknown): RequestShape {
   const m = method.toUpperCase();
   const docstatus = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).docstatus : undefined;
   const resource = /^\/api\/(?:resource|v2\/document)\/([^/]+)(?:\/(.+?))?\/?$/.exec(path);

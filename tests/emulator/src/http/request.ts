@@ -44,22 +44,31 @@ export function parseCookies(headerValue: string | undefined): Record<string, st
   return out;
 }
 
-function decodePath(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
+/** A request's URL as the site reads it: the path percent-decoded once, for the fault rules, the counters and the API alike. */
+export interface RequestTarget {
+  /** Decoded ("/api/resource/Sales Invoice"); kept as sent when its escapes are malformed. */
+  path: string;
+  searchParams: URLSearchParams;
 }
 
-export function parseRequest(method: string, url: string, headers: IncomingHttpHeaders, body: Buffer): FrappeRequest {
+export function requestTarget(url: string): RequestTarget {
   const parsed = new URL(url, 'http://emulator.invalid');
+  let path: string;
+  try {
+    path = decodeURIComponent(parsed.pathname);
+  } catch {
+    path = parsed.pathname;
+  }
+  return { path, searchParams: parsed.searchParams };
+}
+
+export function parseRequest(method: string, target: RequestTarget, headers: IncomingHttpHeaders, body: Buffer): FrappeRequest {
   const query: Record<string, string> = {};
-  for (const [k, v] of parsed.searchParams) if (!(k in query)) query[k] = v;
+  for (const [k, v] of target.searchParams) if (!(k in query)) query[k] = v;
   const host = header(headers, 'host') ?? '127.0.0.1';
   const request: FrappeRequest = {
     method: method.toUpperCase(),
-    path: decodePath(parsed.pathname),
+    path: target.path,
     query,
     headers,
     cookies: parseCookies(header(headers, 'cookie')),

@@ -7,17 +7,9 @@ import type { WebhookDispatcher } from '../webhooks/dispatcher';
 import type { Api, Reply } from './api';
 import { faultRuleSchema, Faults, nginxErrorPage, type FaultRule } from './faults';
 import { classify, drawLatency, latencyProfileSchema, resolveProfile, type LatencyProfile } from './latency';
-import { parseRequest } from './request';
+import { parseRequest, requestTarget } from './request';
 
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
-
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
 
 export class Counters {
   private readonly counts = new Map<string, number>();
@@ -192,9 +184,10 @@ export class EmulatorServer {
         parsedBody = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
       }
     }
-    const shape = classify(method, rawPath, parsedBody);
+    const target = requestTarget(url);
+    const shape = classify(method, target.path, parsedBody);
     this.counters.hit(shape.counterKey);
-    const fault = this.faults.pick(method, safeDecode(rawPath));
+    const fault = this.faults.pick(method, target.path);
     if (this.latency) await this.sleep(drawLatency(this.latency, shape.operation, shape.doctype, this.latencyRng));
     if (this.isClosed()) {
       res.destroy();
@@ -213,7 +206,7 @@ export class EmulatorServer {
       res.destroy();
       return;
     }
-    const reply = this.api.handle(parseRequest(method, url, req.headers, body));
+    const reply = this.api.handle(parseRequest(method, target, req.headers, body));
     this.hooks.afterRequest();
     if (fault && when === 'after') {
       if (fault.action.kind === 'delay') {
