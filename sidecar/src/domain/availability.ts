@@ -299,7 +299,9 @@ export function availability(query: AvailabilityQuery): ResourceAvailability[] {
 
     const capacity = capacityFor(resource, audience);
     const needed = unitsOf(resource, wanted);
-    const seatsFit = resource.kind === 'room' ? wanted <= resource.capacity : wanted <= resource.compiled.units;
+    // A room's capacity counts people, a pool's or machine's its units (compiled.units): either way
+    // the most seats one booking may ask for.
+    const seatsFit = wanted <= resource.capacity;
     const { earliestStart, latestStartBefore } = bookingWindow(resource, now, audience);
     const minMs = resource.minMinutes * MINUTE_MS;
 
