@@ -22,15 +22,15 @@ import { TicketStore } from './store';
  */
 
 /** Not an error of the entry: what it links to is not in the ERP yet; the job is tried again later. */
-export class NotYetError extends Error {
+class NotYetError extends Error {
   override readonly name = 'NotYetError';
 }
 
 const foundRow = z.looseObject({ name: z.string(), docstatus: z.number().int().nullish() });
 const emailRow = z.looseObject({ email_id: z.string().nullish() });
 
-export const entryJobSchema = z.object({ entry: ledgerEntrySchema, decidedAt: z.number() });
-export const balanceJobSchema = z.object({ customer: z.string().min(1) });
+const entryJobSchema = z.object({ entry: ledgerEntrySchema, decidedAt: z.number() });
+const balanceJobSchema = z.object({ customer: z.string().min(1) });
 
 const reminderJobSchema = z.object({
   reminder: z.object({
@@ -47,13 +47,13 @@ const reminderJobSchema = z.object({
 export type ReminderJobData = z.infer<typeof reminderJobSchema>;
 
 /** The ERP's entry with this external id, if any. */
-export async function findLedgerEntry(erp: ErpPort, key: string): Promise<{ name: string; docstatus: number } | undefined> {
+async function findLedgerEntry(erp: ErpPort, key: string): Promise<{ name: string; docstatus: number } | undefined> {
   const row = await erp.getValue(LEDGER_DOCTYPE, [['external_id', '=', key]], ['name', 'docstatus'], { schema: foundRow });
   return row ? { name: row.name, docstatus: row.docstatus ?? 0 } : undefined;
 }
 
 /** A draft someone saved by hand is submitted; a cancelled one stays cancelled (staff decided, the reconciliation follows). */
-export async function settleLedgerEntry(erp: ErpPort, found: { name: string; docstatus: number }, key: string, log: Logger): Promise<string> {
+async function settleLedgerEntry(erp: ErpPort, found: { name: string; docstatus: number }, key: string, log: Logger): Promise<string> {
   if (found.docstatus === 0) await erp.submit(LEDGER_DOCTYPE, found.name);
   if (found.docstatus === 2) log.warn({ entry: key, erpName: found.name }, 'ticket entry found cancelled in the ERP: left cancelled');
   return found.name;
@@ -64,7 +64,7 @@ export async function settleLedgerEntry(erp: ErpPort, found: { name: string; doc
  * insert whose answer was lost, or refused as a duplicate (another worker got there first), is
  * looked up, never repeated blind.
  */
-export async function insertLedgerEntry(erp: ErpPort, entry: LedgerEntry, links: Parameters<typeof docValuesOf>[1], log: Logger): Promise<string> {
+async function insertLedgerEntry(erp: ErpPort, entry: LedgerEntry, links: Parameters<typeof docValuesOf>[1], log: Logger): Promise<string> {
   try {
     return (await erp.insert(LEDGER_DOCTYPE, docValuesOf(entry, links))).name;
   } catch (error) {
@@ -124,13 +124,9 @@ export class TicketWriter {
     this.log.debug({ place: this.ctx.place.id, entry: entry.key, erpName }, 'ticket entry written to the ERP');
   }
 
-  findByExternalId(key: string): Promise<{ name: string; docstatus: number } | undefined> {
-    return findLedgerEntry(this.ctx.erp, key);
-  }
-
   /** Writes the entry if the ERP does not have it; its ERP name either way. */
   async land(entry: LedgerEntry, decidedAt: number): Promise<string> {
-    const existing = await this.findByExternalId(entry.key);
+    const existing = await findLedgerEntry(this.ctx.erp, entry.key);
     if (existing) return settleLedgerEntry(this.ctx.erp, existing, entry.key, this.log);
     try {
       return await insertLedgerEntry(this.ctx.erp, entry, await this.links(entry, decidedAt), this.log);
@@ -150,7 +146,7 @@ export class TicketWriter {
     if (entry.lot !== undefined) {
       const lot = entry.lot;
       const name =
-        (await this.ctx.store.erpNameOf(entry.customer, lot)) ?? (lot.startsWith(erpKey('')) ? lot.slice(erpKey('').length) : (await this.findByExternalId(lot))?.name);
+        (await this.ctx.store.erpNameOf(entry.customer, lot)) ?? (lot.startsWith(erpKey('')) ? lot.slice(erpKey('').length) : (await findLedgerEntry(this.ctx.erp, lot))?.name);
       if (!name) throw new NotYetError(`the lot ${lot} of entry ${entry.key} is not in the ERP yet`);
       out.againstEntry = name;
     }
