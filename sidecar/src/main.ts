@@ -32,6 +32,8 @@ export interface PlaceRuntime {
   engine: BookingEngine;
   money: PlaceMoney;
   tickets: TicketEngine;
+  /** Shared with the ERP's Webhooks by the installer; absent until the add-on is installed. */
+  webhookSecret: string | undefined;
 }
 
 export interface SidecarHandle {
@@ -51,7 +53,7 @@ export interface StartOptions {
   api?: Pick<BookingApiOptions, 'limits' | 'allowedOrigins' | 'sessionTtlSeconds'>;
 }
 
-/** Wires the sidecar together: configuration in, a listening server out. Nothing else builds adapters. */
+/** Wires the sidecar together: configuration in, a listening server out. */
 export async function startSidecar(config: Config, options: StartOptions = {}): Promise<SidecarHandle> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const startedAt = Date.now();
@@ -80,7 +82,19 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
     // A booking paid with tickets that is cancelled, expires or is rejected gets its tickets back.
     engine.onSynced(async (record) => tickets.bookingChanged(record, (await engine.catalog.snapshot()).rules.cancellationPolicy));
     const money = new PlaceMoney({ ...shared, engine, tickets: tickets.bookings, ...(options.money ? { options: options.money } : {}) });
-    return { id: place.id, name: place.name, timeZone: place.timeZone, currency: place.currency, erpUrl: place.erp.url, erp, keys, engine, money, tickets };
+    return {
+      id: place.id,
+      name: place.name,
+      timeZone: place.timeZone,
+      currency: place.currency,
+      erpUrl: place.erp.url,
+      erp,
+      keys,
+      engine,
+      money,
+      tickets,
+      webhookSecret: place.webhookSecret,
+    };
   });
 
   const started: PlaceRuntime[] = [];
@@ -104,37 +118,39 @@ export async function startSidecar(config: Config, options: StartOptions = {}): 
   }
 
   const api = createBookingApi({
-    places: places.map((place) => ({
-      id: place.id,
-      name: place.name,
-      timeZone: place.timeZone,
-      currency: place.currency,
-      erp: place.erp,
-      keys: place.keys,
-      service: place.engine.service,
-      directory: place.engine.directory,
-      // Payments arrive as changes of Payment Entries and Sales Invoices: the money flows and the ticket
-      // ledger (packs paid, credit notes, entries typed in the desk) hear them too.
-      changes: {
-        notify: async (change) => {
-          await place.engine.changes.notify(change);
-          await place.money.notify(change);
-          await place.tickets.changes.notify(change);
+    places: places.map((place) => {
+      if (!place.webhookSecret) {
+        logger.warn({ place: place.id }, 'no webhook secret for this place: run `npm run erp:install`; changes made in the ERP reach the sidecar only by reconciliation until then');
+      }
+      return {
+        id: place.id,
+        name: place.name,
+        timeZone: place.timeZone,
+        currency: place.currency,
+        erp: place.erp,
+        keys: place.keys,
+        service: place.engine.service,
+        directory: place.engine.directory,
+        // Payments arrive as changes of Payment Entries and Sales Invoices: the money flows and the ticket
+        // ledger (packs paid, credit notes, entries typed in the desk) hear them too.
+        changes: {
+          notify: async (change) => {
+            await place.engine.changes.notify(change);
+            await place.money.notify(change);
+            await place.tickets.changes.notify(change);
+          },
         },
-      },
-      money: place.money,
-      tickets: place.tickets.service,
-      webhookSecret: config.places.find((p) => p.id === place.id)?.webhookSecret,
-    })),
+        money: place.money,
+        tickets: place.tickets.service,
+        webhookSecret: place.webhookSecret,
+      };
+    }),
     redis,
     publicUrl: config.http.publicUrl,
     logger,
     version: VERSION,
     ...options.api,
   });
-  for (const place of config.places) {
-    if (!place.webhookSecret) logger.warn({ place: place.id }, 'no webhook secret for this place: run `npm run erp:install`; changes made in the ERP reach the sidecar only by reconciliation until then');
-  }
 
   const app = createHttpApp({
     logger,
