@@ -49,20 +49,20 @@ function sortPacked(m: number, lowest: number, highest: number): Float64Array {
   const sorted = scratchSorted;
   const buckets = Math.max(1, Math.min(2 * m, 1 << 16));
   if (scratchCounts.length < buckets + 1) scratchCounts = new Int32Array(2 * (buckets + 1));
-  const counts = scratchCounts;
-  counts.fill(0, 0, buckets + 1);
+  const tally = scratchCounts;
+  tally.fill(0, 0, buckets + 1);
   const width = Math.max(1, Math.ceil((highest - lowest + 1) / buckets));
   for (let i = 0; i < m; i++) {
     const bucket = Math.min(buckets - 1, Math.floor((Math.floor((keys[i] ?? 0) / PACK) - lowest) / width));
-    counts[bucket + 1] = (counts[bucket + 1] ?? 0) + 1;
+    tally[bucket + 1] = (tally[bucket + 1] ?? 0) + 1;
   }
-  for (let b = 1; b <= buckets; b++) counts[b] = (counts[b] ?? 0) + (counts[b - 1] ?? 0);
+  for (let b = 1; b <= buckets; b++) tally[b] = (tally[b] ?? 0) + (tally[b - 1] ?? 0);
   for (let i = 0; i < m; i++) {
     const key = keys[i] ?? 0;
     const bucket = Math.min(buckets - 1, Math.floor((Math.floor(key / PACK) - lowest) / width));
-    const at = counts[bucket] ?? 0;
+    const at = tally[bucket] ?? 0;
     sorted[at] = key;
-    counts[bucket] = at + 1;
+    tally[bucket] = at + 1;
   }
   for (let i = 1; i < m; i++) {
     const key = sorted[i] ?? 0;
