@@ -4,9 +4,11 @@ import { DateTime, IANAZone } from 'luxon';
  * Time in the domain.
  *
  * An instant is a number of milliseconds since the Unix epoch (UTC). Every computation works on
- * these numbers; luxon is used only to turn a wall-clock time of a given IANA zone into an instant
- * (and back, for messages). That keeps the inner loops (slots, sweeps) free of allocation and makes
- * daylight-saving changes explicit: a local day is not always 24 hours long.
+ * these numbers; luxon is used only where a zone's rules are needed: placing local midnights and
+ * wall-clock times on days with a daylight-saving change, reading an instant's local date or time,
+ * parsing the ERP's date-times and checking zone names. That keeps the inner loops (slots, sweeps)
+ * free of allocation and makes daylight-saving changes explicit: a local day is not always 24 hours
+ * long.
  */
 export type Instant = number;
 
