@@ -179,8 +179,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const meta = site.engine.meta(doctype);
       if (!meta) throw new Error(`store.insert: unknown DocType "${doctype}" (set doc.doctype)`);
       return runAsAdmin((ctx) => {
-        const built = site.engine.buildDoc(meta, { ...site.engine.newDoc(ctx, meta.name), ...copy(doc) });
-        const inserted = site.engine.insert(ctx, built);
+        const inserted = site.engine.insertNew(ctx, meta, copy(doc));
         return copy(site.engine.stored(meta.name, str(inserted.name)) ?? inserted);
       });
     },

@@ -10,9 +10,9 @@
 // the payments app's stripe_settings.py (create_request_log, create_charge_on_stripe, finalize_request,
 // settle_payment_request) and frappe/integrations/utils.py create_request_log.
 import { randomBytes } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { erpnextThrow, FrappeError } from '../errors';
 import type { Reply } from '../http/api';
+import type { CheckoutRequest } from '../http/server';
 import type { Doc } from '../meta/meta';
 import type { Ctx } from '../model/ctx';
 import { isRecord, str } from '../model/values';
@@ -164,31 +164,18 @@ export function seedPaymentGateway(site: Site, name: string): void {
   site.asAdministrator((ctx) => {
     const engine = site.engine;
     if (!site.tables.has('Payment Gateway', name)) {
-      engine.insert(ctx, engine.buildDoc(engine.requireMeta('Payment Gateway'), { ...engine.newDoc(ctx, 'Payment Gateway'), gateway: name }));
+      engine.insertNew(ctx, engine.requireMeta('Payment Gateway'), { gateway: name });
     }
     if ([...site.tables.rows('Payment Gateway Account')].some((g) => g.payment_gateway === name)) return;
     const company = site.defaults.company;
     if (!company) throw new Error(`The payment gateway "${name}" needs a company: start the emulator with seed 'base'`);
-    const meta = engine.requireMeta('Payment Gateway Account');
-    engine.insert(
-      ctx,
-      engine.buildDoc(meta, {
-        ...engine.newDoc(ctx, meta.name),
-        payment_gateway: name,
-        payment_account: companyAccounts(site, company).bank,
-        payment_channel: 'Email',
-        is_default: 1,
-      }),
-    );
+    engine.insertNew(ctx, engine.requireMeta('Payment Gateway Account'), {
+      payment_gateway: name,
+      payment_account: companyAccounts(site, company).bank,
+      payment_channel: 'Email',
+      is_default: 1,
+    });
   });
-}
-
-interface HttpRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  baseUrl: string;
 }
 
 /**
@@ -220,19 +207,21 @@ export class PaymentGateway implements PaymentGatewayController {
       currency: str(request.currency),
       payment_gateway: str(request.payment_gateway),
     };
-    const meta = engine.requireMeta('Integration Request');
-    const log = engine.buildDoc(meta, {
-      ...engine.newDoc(ctx, meta.name),
-      request_id: token,
-      integration_request_service: serviceOf(str(request.payment_gateway)),
-      is_remote_request: 0,
-      request_description: 'Checkout',
-      status: 'Queued',
-      data: JSON.stringify(data, null, 1),
-      reference_doctype: 'Payment Request',
-      reference_docname: request.name,
-    });
-    engine.insert(ctx, log, { ignorePermissions: true });
+    engine.insertNew(
+      ctx,
+      engine.requireMeta('Integration Request'),
+      {
+        request_id: token,
+        integration_request_service: serviceOf(str(request.payment_gateway)),
+        is_remote_request: 0,
+        request_description: 'Checkout',
+        status: 'Queued',
+        data: JSON.stringify(data, null, 1),
+        reference_doctype: 'Payment Request',
+        reference_docname: request.name,
+      },
+      { ignorePermissions: true },
+    );
     return `${ctx.baseUrl}${CHECKOUT_PATH}${token}`;
   }
 
@@ -323,15 +312,18 @@ export class PaymentGateway implements PaymentGatewayController {
         const message = err instanceof FrappeError ? err.primaryMessage : err instanceof Error ? err.message : String(err);
         const errorLog = this.transact(baseUrl, (ctx) => {
           const engine = this.site.engine;
-          const meta = engine.requireMeta('Error Log');
-          const entry = engine.buildDoc(meta, {
-            ...engine.newDoc(ctx, meta.name),
-            method: `Payment Request ${requestName}: payment not recorded`,
-            error: `Charge ${charge} succeeded but the Payment Entry could not be made: ${message}`,
-            reference_doctype: 'Payment Request',
-            reference_name: requestName,
-          });
-          return str(engine.insert(ctx, entry, { ignorePermissions: true }).name);
+          const entry = engine.insertNew(
+            ctx,
+            engine.requireMeta('Error Log'),
+            {
+              method: `Payment Request ${requestName}: payment not recorded`,
+              error: `Charge ${charge} succeeded but the Payment Entry could not be made: ${message}`,
+              reference_doctype: 'Payment Request',
+              reference_name: requestName,
+            },
+            { ignorePermissions: true },
+          );
+          return str(entry.name);
         });
         return { ...outcome, status: 'Completed', paymentEntry: null, error: message, errorLog };
       }
@@ -360,7 +352,7 @@ export class PaymentGateway implements PaymentGatewayController {
   // ---------------------------------------------------------------- HTTP
 
   /** GET <token>: the page; POST <token>/pay and <token>/cancel: the buttons behind it. */
-  handle(req: HttpRequest): Reply {
+  handle(req: CheckoutRequest): Reply {
     const [rawPath = '/', rawQuery = ''] = req.url.split('?', 2);
     const rest = rawPath.slice(CHECKOUT_PATH.length);
     const [token = '', action, ...extra] = rest.split('/');
@@ -416,7 +408,7 @@ export class PaymentGateway implements PaymentGatewayController {
     return outcome.status === 'Completed' ? leave('paid') : back('declined');
   }
 
-  private form(req: HttpRequest, rawQuery: string): Record<string, string> {
+  private form(req: CheckoutRequest, rawQuery: string): Record<string, string> {
     const out: Record<string, string> = Object.fromEntries(new URLSearchParams(rawQuery));
     const text = req.body.toString('utf8').trim();
     if (text === '') return out;

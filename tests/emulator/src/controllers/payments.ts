@@ -3,7 +3,7 @@ import type { MethodRegistry } from '../http/methods';
 import type { Doc } from '../meta/meta';
 import type { Ctx } from '../model/ctx';
 import type { DocOp } from '../model/engine';
-import { isRecord, str, truthy } from '../model/values';
+import { rows, str, truthy } from '../model/values';
 import type { Site } from '../site';
 import { cint, Dec, flt, mulRound, sum } from '../util/decimal';
 import { pyFloatRepr } from '../util/pyjson';
@@ -12,11 +12,6 @@ import { accountBalance, cancelGlEntries, companyAccounts, fmtMoney, looseDate, 
 import { refreshInvoiceStatus } from './sales-invoice';
 
 const IGNORE_ON_CANCEL = ['GL Entry', 'Stock Ledger Entry', 'Payment Ledger Entry', 'Repost Payment Ledger', 'Repost Payment Ledger Items', 'Repost Accounting Ledger', 'Repost Accounting Ledger Items', 'Unreconcile Payment', 'Unreconcile Payment Entries', 'Bank Transaction'];
-
-function rows(doc: Doc, field: string): Doc[] {
-  const v = doc[field];
-  return Array.isArray(v) ? (v.filter(isRecord)) : [];
-}
 
 /** Python's "%s" of a Currency value ("500.0"). */
 function pyAmount(v: unknown): string {

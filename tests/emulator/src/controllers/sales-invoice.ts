@@ -3,7 +3,7 @@ import type { MethodRegistry } from '../http/methods';
 import { TABLE_FIELDTYPES as TABLE_TYPES, type Doc, type Meta } from '../meta/meta';
 import type { Ctx } from '../model/ctx';
 import type { DocOp } from '../model/engine';
-import { isRecord, str, truthy } from '../model/values';
+import { rows, str, truthy } from '../model/values';
 import type { Site } from '../site';
 import { cint, Dec, flt, mulRound, sum } from '../util/decimal';
 import { pyFloatRepr } from '../util/pyjson';
@@ -15,11 +15,6 @@ const IGNORE_ON_CANCEL = [
   'Repost Accounting Ledger', 'Repost Accounting Ledger Items', 'Unreconcile Payment', 'Unreconcile Payment Entries',
   'Payment Ledger Entry', 'Serial and Batch Bundle', 'Bank Transaction',
 ];
-
-function rows(doc: Doc, field: string): Doc[] {
-  const v = doc[field];
-  return Array.isArray(v) ? (v.filter(isRecord)) : [];
-}
 
 function round2(v: Dec): number {
   return v.round(2).toNumber();

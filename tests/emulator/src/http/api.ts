@@ -3,11 +3,11 @@ import { encodeServerMessages, FrappeError, frappeThrow, v1ErrorBody, v2ErrorBod
 import type { Doc, Meta } from '../meta/meta';
 import type { Ctx } from '../model/ctx';
 import { isRecord, str, truthy, withoutNulls } from '../model/values';
-import { runList } from '../query/list';
+import { parseJsonArg, runList } from '../query/list';
 import type { Site } from '../site';
 import { loadsJs } from '../util/pyjson';
 import { authenticate, clearCookies, type AuthState } from './auth';
-import { bindArgs, clientGetList, type MethodCall, type MethodRegistry, parseJsonArg } from './methods';
+import { bindArgs, clientGetList, type MethodCall, type MethodRegistry } from './methods';
 import type { FrappeRequest } from './request';
 import { docTypeMetaForApi } from '../meta/api-meta';
 
@@ -195,8 +195,7 @@ export class Api {
     const data = this.requestData(req, version);
     delete data.doctype;
     const engine = this.site.engine;
-    const doc = engine.buildDoc(meta, { ...engine.newDoc(ctx, meta.name), ...data });
-    return this.answer(meta, engine.insert(ctx, doc));
+    return this.answer(meta, engine.insertNew(ctx, meta, data));
   }
 
   private readDoc(ctx: Ctx, doctype: string, name: string, version: Version): Doc {

@@ -3,7 +3,7 @@ import { FrappeError, frappeThrow, pythonError } from '../errors';
 import { CHILD_TABLE_FIELDS, DEFAULT_FIELDS, type Doc } from '../meta/meta';
 import type { Ctx } from '../model/ctx';
 import { isRecord, str, truthy } from '../model/values';
-import { jsonError, runList } from '../query/list';
+import { parseJsonArg, runList } from '../query/list';
 import type { Site } from '../site';
 import { loadsJs } from '../util/pyjson';
 import { clearCookies, sessionCookies, type AuthState } from './auth';
@@ -116,16 +116,6 @@ export function bindArgs(cmd: string, def: MethodDef, form: Record<string, unkno
     throw pythonError('TypeError', `${fn}() missing ${missing.length} required positional argument${missing.length > 1 ? 's' : ''}: ${list}`);
   }
   return args;
-}
-
-/** frappe.parse_json / json.loads of a string argument; other values pass through. */
-export function parseJsonArg(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return loadsJs(value);
-  } catch (err) {
-    throw jsonError(err);
-  }
 }
 
 /** frappe.utils.get_safe_filters: JSON if it parses, the raw value otherwise. */

@@ -689,6 +689,11 @@ export class Engine {
   }
 
   /** Document.insert */
+  /** frappe.get_doc({doctype, ...data}).insert(): a new document, its defaults under `data`, inserted. */
+  insertNew(ctx: Ctx, meta: Meta, data: Doc, opts: WriteOptions = {}): Doc {
+    return this.insert(ctx, this.buildDoc(meta, { ...this.newDoc(ctx, meta.name), ...data }), opts);
+  }
+
   insert(ctx: Ctx, input: Doc, opts: WriteOptions = {}): Doc {
     const meta = this.requireMeta(str(input.doctype));
     const doc = input;

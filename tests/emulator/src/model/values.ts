@@ -15,6 +15,12 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The rows of a child-table field; none when the field is unset or not a list. */
+export function rows(doc: Doc, field: string): Doc[] {
+  const v = doc[field];
+  return Array.isArray(v) ? v.filter(isRecord) : [];
+}
+
 export function str(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;

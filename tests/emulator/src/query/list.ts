@@ -77,7 +77,8 @@ function dataError(fieldname: string): FrappeError {
   return frappeThrow(`Field not permitted in query: ${fieldname}`, 'DataError');
 }
 
-function parseJsonParam(value: unknown): unknown {
+/** frappe.parse_json / json.loads of a string argument; other values pass through. */
+export function parseJsonArg(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   try {
     return loadsJs(value);
@@ -165,7 +166,7 @@ export class ListQuery {
 
   private parseFields(): SelectItem[] {
     let fields = this.args.fields;
-    if (typeof fields === 'string') fields = fields === '*' ? ['*'] : parseJsonParam(fields);
+    if (typeof fields === 'string') fields = fields === '*' ? ['*'] : parseJsonArg(fields);
     if (fields === undefined || fields === null || (Array.isArray(fields) && fields.length === 0)) fields = ['name'];
     if (!Array.isArray(fields)) fields = [fields];
     const list = (fields as unknown[]).filter((f) => f !== null && f !== undefined && f !== '').map((f) => str(f));
@@ -219,7 +220,7 @@ export class ListQuery {
   }
 
   private parseFilterList(value: unknown): Condition[] {
-    const parsed = parseJsonParam(value);
+    const parsed = parseJsonArg(value);
     if (parsed === undefined || parsed === null || parsed === '') return [];
     const out: Condition[] = [];
     if (isRecord(parsed)) {
