@@ -527,22 +527,19 @@ export class MoneyErp {
    * ERPNext's make_payment_request for the invoice. With Accounts Settings' create_pr_in_draft_status (the
    * default) it leaves a draft whose amount is what the invoice still owes less what other open requests ask;
    * `amount` (a deposit) replaces it. Then the draft is submitted: that is when a site with an online gateway
-   * gives it its payment_url.
+   * gives it its payment_url. `requests` are the invoice's requests as the caller has just listed them.
    */
-  async requestPayment(invoice: Invoice, amount: Cents | undefined): Promise<PaymentRequest> {
-    const existing = (await this.requestsOf(invoice.name)).find((request) => request.docstatus === 0);
-    let draft = existing;
-    if (!draft) {
-      const doc = await this.erp.call(METHODS.makePaymentRequest, { dt: SALES_INVOICE, dn: invoice.name, submit_doc: 0, mute_email: 1, return_doc: 1 }, { http: 'POST', idempotent: false, schema: paymentRequestSchema }).catch(async (error: unknown) => {
+  async requestPayment(invoice: Invoice, amount: Cents | undefined, requests: readonly PaymentRequest[]): Promise<PaymentRequest> {
+    let draft = requests.find((request) => request.docstatus === 0);
+    draft ??= await this.erp
+      .call(METHODS.makePaymentRequest, { dt: SALES_INVOICE, dn: invoice.name, submit_doc: 0, mute_email: 1, return_doc: 1 }, { http: 'POST', idempotent: false, schema: paymentRequestSchema })
+      .then(requestFromDoc, async (error: unknown) => {
         if (isOutcomeUnknown(error)) {
           const found = (await this.requestsOf(invoice.name)).find((request) => request.docstatus === 0);
-          if (found) return undefined;
+          if (found) return found;
         }
         throw error;
       });
-      draft = doc ? requestFromDoc(doc) : (await this.requestsOf(invoice.name)).find((request) => request.docstatus === 0);
-      if (!draft) throw new Error(`make_payment_request on ${invoice.name} left no draft request`);
-    }
     if (draft.docstatus === 1) return draft;
     if (amount !== undefined && draft.amount !== amount) {
       draft = requestFromDoc(await this.erp.update(PAYMENT_REQUEST, draft.name, { grand_total: decimalFromCents(amount) }, { idempotent: true, schema: paymentRequestSchema }));

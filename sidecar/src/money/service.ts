@@ -658,7 +658,8 @@ export class PlaceMoney implements MoneyService {
         return this.startView(record, target, [], undefined, 'nothing_due');
       }
       const requests = await this.docs.requestsOf(target.name);
-      let request = requests.find((r) => r.docstatus === 1 && r.status !== 'Paid' && r.status !== 'Cancelled' && r.outstanding > 0);
+      const open = requests.find((r) => r.docstatus === 1 && r.status !== 'Paid' && r.status !== 'Cancelled' && r.outstanding > 0);
+      let request = open;
       if (!request) {
         let amount: Cents | undefined;
         if (awaiting && record.paymentMode === 'deposit') {
@@ -669,11 +670,13 @@ export class PlaceMoney implements MoneyService {
             return this.startView(record, target, requests, undefined, 'nothing_due');
           }
         }
-        request = await this.docs.requestPayment(target, amount);
+        request = await this.docs.requestPayment(target, amount, requests);
         this.log({ booking: record.id, invoice: target.name, paymentRequest: request.name, online: request.paymentUrl !== null }, 'payment request made in the ERP');
       }
       if (awaiting) await this.pending(record.id, true);
-      return this.startView(record, target, await this.docs.requestsOf(target.name), request, request.paymentUrl ? 'redirect' : 'offline');
+      // A request made just now is not in the list read before it.
+      const shown = request === open ? requests : await this.docs.requestsOf(target.name);
+      return this.startView(record, target, shown, request, request.paymentUrl ? 'redirect' : 'offline');
     });
   }
 
