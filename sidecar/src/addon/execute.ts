@@ -40,8 +40,6 @@ export class StepFailedError extends Error {
   }
 }
 
-const VERB: Record<Step['action'], string> = { create: 'create', update: 'update', delete: 'delete' };
-
 /** One line saying what went wrong and what to do about it; never a request's credentials. */
 export function explainErpError(error: unknown, erpUrl: string, doing?: string): string {
   const what = doing === undefined ? '' : ` while trying to ${doing}`;
@@ -64,7 +62,7 @@ export function explainErpError(error: unknown, erpUrl: string, doing?: string):
 }
 
 function describe(step: Step): string {
-  return `${VERB[step.action]} ${step.doctype} ${step.name}`;
+  return `${step.action} ${step.doctype} ${step.name}`;
 }
 
 export async function executePlan(

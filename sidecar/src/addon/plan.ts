@@ -1,4 +1,6 @@
+import { flag as isChecked } from '../catalog/erp-values';
 import {
+  dependenciesOf,
   TABLE_FIELDTYPES,
   type AddonDefinitions,
   type CustomFieldDefinition,
@@ -103,7 +105,7 @@ export interface InstallTarget {
 // ---------------------------------------------------------------------------------------------
 // Normalisation: the same value must compare equal whichever way Frappe spells it.
 
-const flag = (value: unknown): 0 | 1 => (value === 1 || value === true || value === '1' ? 1 : 0);
+const flag = (value: unknown): 0 | 1 => (isChecked(value) ? 1 : 0);
 function text(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
@@ -197,6 +199,7 @@ function countFields(definition: DocTypeDefinition): number {
 function planDocType(definition: DocTypeDefinition, erp: ErpDocType | undefined, target: InstallTarget, plan: Plan): void {
   if (!erp) {
     const kind = definition.istable ? 'child table, ' : definition.issingle ? 'single, ' : definition.is_submittable ? 'submittable, ' : '';
+    const fieldCount = countFields(definition);
     plan.steps.push({
       action: 'create',
       doctype: 'DocType',
@@ -206,7 +209,7 @@ function planDocType(definition: DocTypeDefinition, erp: ErpDocType | undefined,
         fields: desiredFields(definition),
         permissions: definition.istable ? [] : definition.permissions.map(normalPerm),
       },
-      summary: `+ DocType ${definition.name} (${kind}${String(countFields(definition))} field${countFields(definition) === 1 ? '' : 's'})`,
+      summary: `+ DocType ${definition.name} (${kind}${String(fieldCount)} field${fieldCount === 1 ? '' : 's'})`,
       details: [],
     });
     return;
@@ -479,9 +482,7 @@ export function standardDocTypesNeeded(definitions: AddonDefinitions): string[] 
   const own = new Set(definitions.doctypes.map((doctype) => doctype.name));
   const needed = new Set<string>();
   for (const doctype of definitions.doctypes) {
-    for (const field of doctype.fields) {
-      if ((field.fieldtype === 'Link' || TABLE_FIELDTYPES.has(field.fieldtype)) && field.options && !own.has(field.options)) needed.add(field.options);
-    }
+    for (const target of dependenciesOf(doctype)) if (!own.has(target)) needed.add(target);
   }
   for (const field of definitions.customFields) needed.add(field.dt);
   for (const { doctype } of WEBHOOK_EVENTS) if (!own.has(doctype)) needed.add(doctype);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ErpNotFoundError, ErpPermissionError, type ErpPort } from '../erp';
+import { flag } from '../catalog/erp-values';
+import { ErpNotFoundError, ErpPermissionError, namedRowSchema, type ErpPort } from '../erp';
 import { LAYOUT_FIELDTYPES, type AddonDefinitions } from './definitions';
 import { ErpCustomField, ErpDocType, ErpModuleDef, ErpUomConversionFactor, ErpUser, ErpWebhook } from './erp-records';
 import { standardDocTypesNeeded, type ErpSnapshot, type PermissionRow, type Right, type UninstallSnapshot } from './plan';
@@ -28,7 +29,6 @@ export class SnapshotError extends Error {
   override readonly name = 'SnapshotError';
 }
 
-const NameRow = z.looseObject({ name: z.string() });
 const PermissionFlags = z.looseObject({
   role: z.string(),
   permlevel: z.number().nullish(),
@@ -38,16 +38,14 @@ const PermissionFlags = z.looseObject({
   delete: z.unknown(),
 });
 
-const yes = (value: unknown): boolean => value === 1 || value === true || value === '1';
-
 function permissionRows(rows: readonly z.infer<typeof PermissionFlags>[]): PermissionRow[] {
   return rows.map((row) => ({
     role: row.role,
     permlevel: row.permlevel ?? 0,
-    read: yes(row.read),
-    create: yes(row.create),
-    write: yes(row.write),
-    delete: yes(row.delete),
+    read: flag(row.read),
+    create: flag(row.create),
+    write: flag(row.write),
+    delete: flag(row.delete),
   }));
 }
 
@@ -110,19 +108,19 @@ export async function readInstallSnapshot(port: ErpPort, definitions: AddonDefin
     const doctype = standard[index];
     if (needed.includes(name)) standardDocTypes.set(name, doctype !== null && doctype !== undefined);
     if (!doctype) continue;
-    if (yes(doctype.istable)) childTables.add(name);
+    if (flag(doctype.istable)) childTables.add(name);
     if (name in WRITTEN_DOCTYPES && userRoles !== 'all') permissions.set(name, await effectivePermissions(port, name, doctype));
   }
 
   const moduleDefs = new Map<string, { custom: boolean }>();
   if (target.module !== 'Custom') {
     const moduleDef = await reader.read('Module Def', () => port.getDoc('Module Def', target.module, { schema: ErpModuleDef }));
-    if (moduleDef) moduleDefs.set(target.module, { custom: yes(moduleDef.custom) });
+    if (moduleDef) moduleDefs.set(target.module, { custom: flag(moduleDef.custom) });
   }
 
   const roleNames = definitions.setup.roles.map((role) => role.role_name);
   const roles = await reader.read('Role', () =>
-    port.list('Role', { filters: [['name', 'in', roleNames]], fields: ['name'], limitPageLength: roleNames.length + 1, schema: NameRow }),
+    port.list('Role', { filters: [['name', 'in', roleNames]], fields: ['name'], limitPageLength: roleNames.length + 1, schema: namedRowSchema }),
   );
 
   const doctypeReads = await Promise.all(
@@ -140,11 +138,11 @@ export async function readInstallSnapshot(port: ErpPort, definitions: AddonDefin
   // A unit DocType the ERP lacks (Frappe without ERPNext) reads as null; one it refuses is noted.
   const uomNames = definitions.setup.uoms.map((uom) => uom.uom_name);
   const uoms = standardDocTypes.get('UOM') === false ? null : await reader.read('UOM', () =>
-    port.list('UOM', { filters: [['name', 'in', uomNames]], fields: ['name'], limitPageLength: uomNames.length + 1, schema: NameRow }),
+    port.list('UOM', { filters: [['name', 'in', uomNames]], fields: ['name'], limitPageLength: uomNames.length + 1, schema: namedRowSchema }),
   );
   const categoryNames = [...new Set(definitions.setup.uom_conversion_factors.map((factor) => factor.category))];
   const categories = await reader.read('UOM Category', () =>
-    port.list('UOM Category', { filters: [['name', 'in', categoryNames]], fields: ['name'], limitPageLength: categoryNames.length + 1, schema: NameRow }),
+    port.list('UOM Category', { filters: [['name', 'in', categoryNames]], fields: ['name'], limitPageLength: categoryNames.length + 1, schema: namedRowSchema }),
   );
   const fromUoms = [...new Set(definitions.setup.uom_conversion_factors.map((factor) => factor.from_uom))];
   const factors = await reader.read('UOM Conversion Factor', () =>
@@ -157,7 +155,7 @@ export async function readInstallSnapshot(port: ErpPort, definitions: AddonDefin
 
   const webhookNames =
     (await reader.read('Webhook', () =>
-      port.listAll('Webhook', { filters: [['name', 'like', `${webhookNamePrefix(target.place)}%`]], fields: ['name'], schema: NameRow }),
+      port.listAll('Webhook', { filters: [['name', 'like', `${webhookNamePrefix(target.place)}%`]], fields: ['name'], schema: namedRowSchema }),
     )) ?? [];
   const webhookReads = await Promise.all(webhookNames.map((row) => reader.read('Webhook', () => port.getDoc('Webhook', row.name, { schema: ErpWebhook }))));
   const webhooks = new Map<string, ErpWebhook>();
