@@ -13,6 +13,7 @@ import {
   type Resource,
   type ResourceAvailability,
 } from '../../../sidecar/src/domain';
+import { Rng } from '../../../tests/emulator/src/util/random';
 import { defineBenchmark, type Benchmark } from './harness';
 
 /**
@@ -23,18 +24,6 @@ import { defineBenchmark, type Benchmark } from './harness';
  */
 
 const ZONE = 'Europe/Paris';
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run measures the same data. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WEEKDAY_HOURS = [1, 2, 3, 4, 5].flatMap((weekday) => [
   { weekday, from: '08:00', to: '12:30' },
@@ -73,8 +62,8 @@ const STATUSES: readonly [BookingStatus, number][] = [
   ['expired', 0.03],
 ];
 
-function pickStatus(random: () => number): BookingStatus {
-  let roll = random();
+function pickStatus(rng: Rng): BookingStatus {
+  let roll = rng.next();
   for (const [status, share] of STATUSES) {
     roll -= share;
     if (roll < 0) return status;
@@ -84,41 +73,43 @@ function pickStatus(random: () => number): BookingStatus {
 
 /** `count` bookings laid inside the resources' opening hours over `range`, aligned to their grids. */
 export function makeBookings(resources: readonly Resource[], place: Place, range: Interval, count: number, seed = 42): BookedInterval[] {
-  const random = seededRandom(seed);
+  // Seeded, so that every run measures the same data.
+  const rng = new Rng(seed);
   const windowsByResource = resources.map((r) => openWindows(r, place, range).filter((w) => w.end - w.start >= r.slotMinutes * MINUTE_MS));
   const bookings: BookedInterval[] = [];
   for (let i = 0; i < count; i++) {
-    const index = Math.floor(random() * resources.length);
+    const index = Math.floor(rng.next() * resources.length);
     const resource = resources[index];
     const windows = windowsByResource[index];
     if (!resource || !windows || windows.length === 0) continue;
-    const window = windows[Math.floor(random() * windows.length)];
+    const window = windows[Math.floor(rng.next() * windows.length)];
     if (!window) continue;
     const slotMs = resource.slotMinutes * MINUTE_MS;
     const slots = Math.floor((window.end - window.start) / slotMs);
-    const first = Math.floor(random() * slots);
-    const length = 1 + Math.floor(random() * Math.min(8, slots - first));
-    const status = pickStatus(random);
+    const first = Math.floor(rng.next() * slots);
+    const length = 1 + Math.floor(rng.next() * Math.min(8, slots - first));
+    const status = pickStatus(rng);
     bookings.push({
       id: `bk-${i}`,
       resourceId: resource.id,
-      memberId: `member-${Math.floor(random() * 400)}`,
+      memberId: `member-${Math.floor(rng.next() * 400)}`,
       start: window.start + first * slotMs,
       end: window.start + (first + length) * slotMs,
-      seats: resource.kind === 'seat_pool' ? 1 + Math.floor(random() * 3) : 1,
+      seats: resource.kind === 'seat_pool' ? 1 + Math.floor(rng.next() * 3) : 1,
       status,
-      holdExpiresAt: status === 'awaiting_payment' ? range.start + Math.floor(random() * 2) * 60 * MINUTE_MS : undefined,
+      holdExpiresAt: status === 'awaiting_payment' ? range.start + Math.floor(rng.next() * 2) * 60 * MINUTE_MS : undefined,
     });
   }
   return bookings;
 }
 
 function makeBusy(resources: readonly Resource[], range: Interval, count: number, seed = 7): BusyBlock[] {
-  const random = seededRandom(seed);
+  // Seeded, so that every run measures the same data.
+  const rng = new Rng(seed);
   return Array.from({ length: count }, () => {
-    const resource = resources[Math.floor(random() * resources.length)];
-    const start = range.start + Math.floor(random() * ((range.end - range.start) / (15 * MINUTE_MS))) * 15 * MINUTE_MS;
-    return { resourceId: resource?.id ?? '', start, end: start + (1 + Math.floor(random() * 8)) * 15 * MINUTE_MS };
+    const resource = resources[Math.floor(rng.next() * resources.length)];
+    const start = range.start + Math.floor(rng.next() * ((range.end - range.start) / (15 * MINUTE_MS))) * 15 * MINUTE_MS;
+    return { resourceId: resource?.id ?? '', start, end: start + (1 + Math.floor(rng.next() * 8)) * 15 * MINUTE_MS };
   });
 }
 
