@@ -370,6 +370,21 @@ export interface RefundResult {
 export const bookingRefundOperation = (bookingId: string): string => `refund:${bookingId}`;
 
 /**
+ * Tickets a booking holds per lot: its debits net of its refunds, so 0 or less once it was given
+ * back. `exclude` leaves out entries (a refund's own, when deciding it again).
+ */
+export function ticketsHeldBy(entries: readonly LedgerEntry[], customer: string, bookingId: string, exclude: readonly LedgerEntry[] = []): Map<string, number> {
+  const held = new Map<string, number>();
+  for (const e of entries) {
+    if (e.customer !== customer || e.booking !== bookingId || e.lot === undefined) continue;
+    if (e.type !== 'debit' && e.type !== 'refund') continue;
+    if (exclude.includes(e)) continue;
+    held.set(e.lot, (held.get(e.lot) ?? 0) - e.quantity);
+  }
+  return held;
+}
+
+/**
  * What cancelling a booking paid with tickets gives back. The place keeps the fee's share of the
  * tickets, rounded down to a whole ticket (the member's favour: a 50 % fee on one ticket keeps
  * none); the rest goes back to the lots it came from, with their original expiry, those that
@@ -382,13 +397,7 @@ export function refundForBooking(entries: readonly LedgerEntry[], request: Refun
   }
   const operation = request.operation ?? bookingRefundOperation(request.bookingId);
   const written = writtenFor(entries, operation);
-  const held = new Map<string, number>();
-  for (const e of entries) {
-    if (e.customer !== request.customer || e.booking !== request.bookingId || e.lot === undefined) continue;
-    if (e.type !== 'debit' && e.type !== 'refund') continue;
-    if (written.includes(e)) continue;
-    held.set(e.lot, (held.get(e.lot) ?? 0) - e.quantity);
-  }
+  const held = ticketsHeldBy(entries, request.customer, request.bookingId, written);
   const debited = [...held.values()].reduce((sum, n) => sum + Math.max(0, n), 0);
   const kept = Math.floor((debited * request.feePercent) / 100);
   const owed = debited - kept;

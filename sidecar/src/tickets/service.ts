@@ -17,6 +17,7 @@ import {
   remindersDue,
   returnsForCreditNote,
   ticketLedger,
+  ticketsHeldBy,
   type DebitResult,
   type LedgerEntry,
   type LocalDate,
@@ -195,12 +196,7 @@ export class TicketLedgerService implements TicketService, BookingTickets {
   async ticketsOfBooking(customer: string, bookingId: string): Promise<TicketAllocationView[]> {
     const ledger = await this.ctx.withLedger(() => this.ctx.store.read(customer));
     const lots = ticketLedger(ledger.entries).lots;
-    const held = new Map<string, number>();
-    for (const entry of ledger.entries) {
-      if (entry.booking !== bookingId || entry.lot === undefined || (entry.type !== 'debit' && entry.type !== 'refund')) continue;
-      held.set(entry.lot, (held.get(entry.lot) ?? 0) - entry.quantity);
-    }
-    return [...held]
+    return [...ticketsHeldBy(ledger.entries, customer, bookingId)]
       .filter(([, tickets]) => tickets > 0)
       .map(([lot, tickets]) => ({ lot, tickets, packType: lots.get(lot)?.packType ?? '', expiresOn: lots.get(lot)?.expiresOn ?? null }));
   }
