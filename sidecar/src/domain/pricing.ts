@@ -176,17 +176,22 @@ function clockInterval(resource: Resource, day: ZoneDay, span: ClockSpan | undef
 const overlap = (a: Interval, b: Interval | undefined): number =>
   b ? Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start)) : 0;
 
+/** `time` with one more booked piece, split by where it falls with respect to the half-day windows. */
+function addPiece(time: PartTime, piece: Interval, morning: Interval | undefined, afternoon: Interval | undefined): PartTime {
+  const length = piece.end - piece.start;
+  const inMorning = overlap(piece, morning);
+  const inAfternoon = overlap(piece, afternoon);
+  return {
+    total: time.total + length,
+    morning: time.morning + inMorning,
+    afternoon: time.afternoon + inAfternoon,
+    outside: time.outside + length - inMorning - inAfternoon,
+  };
+}
+
 function timeOf(booked: readonly Interval[], morning: Interval | undefined, afternoon: Interval | undefined): PartTime {
-  const time: PartTime = { total: 0, morning: 0, afternoon: 0, outside: 0 };
-  for (const piece of booked) {
-    const length = piece.end - piece.start;
-    const inMorning = overlap(piece, morning);
-    const inAfternoon = overlap(piece, afternoon);
-    time.total += length;
-    time.morning += inMorning;
-    time.afternoon += inAfternoon;
-    time.outside += length - inMorning - inAfternoon;
-  }
+  let time: PartTime = { total: 0, morning: 0, afternoon: 0, outside: 0 };
+  for (const piece of booked) time = addPiece(time, piece, morning, afternoon);
   return time;
 }
 
@@ -213,16 +218,7 @@ function dayParts(resource: Resource, interval: Interval): DayPart[] {
 function extended(part: DayPart, until: Instant): PartTime {
   const last = part.booked[part.booked.length - 1];
   if (!last || until <= last.end) return part.time;
-  const extra = { start: last.end, end: until };
-  const inMorning = overlap(extra, part.morning);
-  const inAfternoon = overlap(extra, part.afternoon);
-  const length = extra.end - extra.start;
-  return {
-    total: part.time.total + length,
-    morning: part.time.morning + inMorning,
-    afternoon: part.time.afternoon + inAfternoon,
-    outside: part.time.outside + length - inMorning - inAfternoon,
-  };
+  return addPiece(part.time, { start: last.end, end: until }, part.morning, part.afternoon);
 }
 
 interface PartPrice {
@@ -315,7 +311,6 @@ export interface QuoteOptions {
 
 export type QuoteResult = { readonly ok: true; readonly quote: Quote } | { readonly ok: false; readonly reason: Reason };
 
-const UNIT_WORDS = { day: 'day', halfDay: 'halfDay', hour: 'hour' } as const;
 const ORDER = ['day', 'halfDay', 'hour'] as const;
 
 function unitsText(count: UnitCount, lang: Lang): string {
@@ -324,7 +319,7 @@ function unitsText(count: UnitCount, lang: Lang): string {
     const single = present[0] === 'day' ? { fr: 'une journée', en: 'a day' } : { fr: 'une demi-journée', en: 'a half-day' };
     return single[lang];
   }
-  return present.map((k) => countOf(count[k], UNIT_WORDS[k], lang)).join(' + ');
+  return present.map((k) => countOf(count[k], k, lang)).join(' + ');
 }
 
 function explain(minutes: number, price: PartPrice): Bilingual {
@@ -401,13 +396,12 @@ export function quote(resource: Resource, prices: UnitPrices, request: QuoteRequ
     });
   }
 
-  const uomOf = { day: uoms.day, halfDay: uoms.halfDay, hour: uoms.hour };
   const lines: QuoteLine[] = [];
   for (const k of ORDER) {
     const rate = rates[k];
     if (totals[k] === 0 || rate === undefined) continue;
     const qty = totals[k] * multiplier;
-    lines.push({ itemCode: resource.itemCode, uom: uomOf[k], qty, rate, amount: rate * qty });
+    lines.push({ itemCode: resource.itemCode, uom: uoms[k], qty, rate, amount: rate * qty });
   }
   const total = sumCents(lines.map((l) => l.amount));
   const bookedMinutes = quoteParts.reduce((sum, p) => sum + p.bookedMinutes, 0);
