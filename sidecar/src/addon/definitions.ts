@@ -29,7 +29,7 @@ export function addonDocTypeDirs(appDir: string = ADDON_APP_DIR): string[] {
 export const CUSTOM_FIELD_FIXTURE = join('fixtures', 'custom_field.json');
 export const SETUP_RECORDS_FILE = 'setup_records.json';
 
-/** The module of the bench app; the REST installer chooses its own (see `installer.ts`). */
+/** The module of the bench app, and the REST installer's unless `--module` names another (such as Custom). */
 export const ADDON_MODULE = 'Creneau';
 /** Every DocType of the add-on starts with this, so that none collides with Dokos's own booking DocTypes. */
 export const ADDON_DOCTYPE_PREFIX = 'Creneau ';

@@ -179,7 +179,6 @@ export function isUniqueViolation(error: unknown): boolean {
   return error instanceof ErpDuplicateError || (error instanceof ErpValidationError && error.kind === 'unique');
 }
 
-/** Any other 5xx: a bug or a crash on the ERP side (ImportError, AttributeError, JSONDecodeError...). */
 /**
  * MariaDB's passing failures, as Frappe reports them (500, OperationalError / InterfaceError with the server's code):
  * 1205 lock wait timeout, 1213 deadlock, 2006 server gone away, 2013 connection lost. Any other 500 (ImportError,
@@ -193,6 +192,7 @@ export function isTransientServerFailure(excType: string | null, exception: stri
   return (excType === 'OperationalError' || excType === 'InterfaceError') && exception !== null && TRANSIENT_DB_ERROR.test(exception);
 }
 
+/** Any other 5xx: a bug or a crash on the ERP side (ImportError, AttributeError, JSONDecodeError...), or a passing database failure. */
 export class ErpServerError extends ErpError {
   /** A read may be repeated after a passing database failure; any other server error would only fail again. */
   readonly isRetryable: boolean;

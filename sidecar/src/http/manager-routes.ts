@@ -20,7 +20,6 @@ import {
 } from './schemas';
 import { bookingJson, conflictsJson, occupancyJson } from './views';
 
-
 type Action = (service: PlaceApi['service'], principal: Principal, id: string) => Promise<Outcome<BookingView>>;
 
 function actionRoute(path: string, operationId: string, summary: string, act: Action): AnyRoute {

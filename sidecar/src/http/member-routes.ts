@@ -21,7 +21,6 @@ import {
 } from './schemas';
 import { availabilityJson, bookingJson, cancellationJson, quoteJson, resourceJson } from './views';
 
-
 export function resourceNotFound(ids: readonly string[]): NotFoundWording {
   const list = ids.map((id) => `« ${id} »`).join(', ');
   const listEn = ids.map((id) => `"${id}"`).join(', ');

@@ -89,7 +89,6 @@ const postPaidReportSchema = z
   })
   .openapi('PostPaidReport');
 
-
 function documentJson(doc: DocumentView): z.input<typeof documentSchema> {
   const m = (cents: number) => money(cents, doc.currency);
   return {

@@ -7,7 +7,6 @@ import { readCookie, sessionCookieName, sha256 } from './session';
 import { hit } from './throttle';
 import { sessionJson } from './views';
 
-
 export function setSessionCookie(res: Response, deps: ApiDeps, place: PlaceApi, token: string): void {
   res.cookie(sessionCookieName(place.id, deps.secureCookies), token, {
     httpOnly: true,

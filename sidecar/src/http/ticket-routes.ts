@@ -119,7 +119,6 @@ const reloadSchema = z
   .object({ customers: z.number().int(), entries: z.number().int(), skipped: z.number().int(), tookMs: z.number() })
   .openapi('TicketReloadReport');
 
-
 const CUSTOMER_NOT_FOUND = { code: 'CUSTOMER_NOT_FOUND', text: { fr: 'Client inconnu dans l’ERP', en: 'Unknown customer in the ERP' } };
 
 function ticketsOf(place: PlaceApi): TicketService {
