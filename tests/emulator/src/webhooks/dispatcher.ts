@@ -257,15 +257,14 @@ export class WebhookDispatcher {
     }
     const body = dumps(rendered.data);
     const timeoutMs = (cint(webhook.timeout) || 5) * 1000;
+    const headersLog = this.headersForLog(rendered.headers);
+    const dataLog = dumps(rendered.data, { indent: 1, sortKeys: true });
+    // The attempts' records share one copy of the headers: deliveries() hands out copies, nothing else writes to them.
+    const request = { webhook: job.webhook, doctype: job.meta.name, docname: job.docname, event: job.event, url: rendered.url, method, headers: { ...rendered.headers }, body };
     for (let attempt = 1; attempt <= 3 && !this.closed; attempt++) {
       const result = await this.send(rendered.url, method, rendered.headers, body, timeoutMs);
       if (this.isClosed()) return;
-      const headersLog = this.headersForLog(rendered.headers);
-      const dataLog = dumps(rendered.data, { indent: 1, sortKeys: true });
-      const base = {
-        webhook: job.webhook, doctype: job.meta.name, docname: job.docname, event: job.event, url: rendered.url, method,
-        headers: { ...rendered.headers }, body, attempt,
-      };
+      const base = { ...request, attempt };
       if (result.kind === 'response' && result.status < 400) {
         const logName = this.writeLog(job, { url: rendered.url, headers: headersLog, data: dataLog, response: result.text, error: '' });
         this.log.push({ ...base, outcome: 'delivered', status: result.status, response: result.text, requestLog: logName, at: this.site.clock.now() });
