@@ -25,8 +25,8 @@ export interface BalanceFigure {
   readonly firstExpiry: LocalDate | undefined;
 }
 
-// Dates in messages are local dates already: any zone names them the same.
-const dateText = (date: LocalDate, lang: Lang): string => formatDate(zoneDay('UTC', date).start, 'UTC', lang);
+/** Dates in messages are local dates already: any zone names them the same, so none is asked for. */
+export const localDateText = (date: LocalDate, lang: Lang): string => formatDate(zoneDay('UTC', date).start, 'UTC', lang);
 
 export function balanceText(figures: readonly BalanceFigure[]): Bilingual {
   const shown = figures.filter((f) => f.tickets > 0);
@@ -37,8 +37,8 @@ export function balanceText(figures: readonly BalanceFigure[]): Bilingual {
         const amount = f.unit ? ticketsText(f.tickets, f.unit, lang) : `${f.tickets} ticket${f.tickets > 1 ? 's' : ''}`;
         const until = f.firstExpiry
           ? lang === 'fr'
-            ? `, les premiers expirent le ${dateText(f.firstExpiry, lang)}`
-            : `, the first expire on ${dateText(f.firstExpiry, lang)}`
+            ? `, les premiers expirent le ${localDateText(f.firstExpiry, lang)}`
+            : `, the first expire on ${localDateText(f.firstExpiry, lang)}`
           : '';
         return `${amount} (${f.packType}${until})`;
       })
@@ -85,8 +85,8 @@ const MESSAGES: MessageMakers = {
   UNKNOWN_PACK_TYPE: (p, l) => (l === 'fr' ? `Type de carnet inconnu : « ${p.packType} »` : `Unknown pack type: "${p.packType}"`),
   LOT_EXPIRED: (p, l) =>
     l === 'fr'
-      ? `Le lot ${p.lot} a expiré le ${dateText(p.expiresOn, l)}`
-      : `Lot ${p.lot} expired on ${dateText(p.expiresOn, l)}`,
+      ? `Le lot ${p.lot} a expiré le ${localDateText(p.expiresOn, l)}`
+      : `Lot ${p.lot} expired on ${localDateText(p.expiresOn, l)}`,
 };
 
 export function ticketReason<C extends TicketReasonCode>(code: C, params: TicketReasonParams[C]): TicketReason<C> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDate, localDateOf, ticketsText, zoneDay, type Lang, type LocalDate } from '../domain';
+import { localDateOf, localDateText, ticketsText, type Lang } from '../domain';
 import { ErpError, type ErpPort } from '../erp';
 import type { Logger } from '../log';
 import { readPackTypes } from './catalog';
@@ -44,7 +44,6 @@ export interface ImportReport {
 const customerRow = z.looseObject({ name: z.string(), customer_name: z.string().nullish() });
 
 const say = (lang: Lang, fr: string, en: string): string => (lang === 'fr' ? fr : en);
-const dateText = (date: LocalDate, lang: Lang): string => formatDate(zoneDay('UTC', date).start, 'UTC', lang);
 
 export async function importOpeningBalances(options: ImportOptions): Promise<ImportReport> {
   const { erp, lang, print } = options;
@@ -77,7 +76,7 @@ export async function importOpeningBalances(options: ImportOptions): Promise<Imp
   const describe = (line: number, entry: (typeof result.lines)[number]['entry']): string => {
     const unit = unitOf.get(entry.packType);
     const amount = unit ? ticketsText(entry.quantity, unit, lang) : `${String(entry.quantity)} ticket(s)`;
-    const until = entry.expiresOn ? say(lang, `valables jusqu'au ${dateText(entry.expiresOn, lang)}`, `valid until ${dateText(entry.expiresOn, lang)}`) : say(lang, 'sans expiration', 'never expire');
+    const until = entry.expiresOn ? say(lang, `valables jusqu'au ${localDateText(entry.expiresOn, lang)}`, `valid until ${localDateText(entry.expiresOn, lang)}`) : say(lang, 'sans expiration', 'never expire');
     return say(lang, `Ligne ${String(line)} : ${entry.customer}, ${amount} « ${entry.packType} », ${until}`, `Line ${String(line)}: ${entry.customer}, ${amount} "${entry.packType}", ${until}`);
   };
   print(
