@@ -1,7 +1,7 @@
 // The emulator as a process, for the demo and for clients running elsewhere:
-//   tsx tests/emulator/src/cli.ts --port 8000 [--seed base|none] [--addon-dir <dir>]...
-//     [--data-file <f>] [--latency erpnext-v15] [--api-key k --api-secret s --password p]
-//     [--payment-gateway [--payment-gateway-name Stripe-Demo]]
+//   tsx tests/emulator/src/cli.ts --port 8000 [--host 127.0.0.1] [--seed base|none] [--addon-dir <dir>]...
+//     [--data-file <f>] [--latency erpnext-v15|none] [--random-seed <n>] [--webhook-delivery async|manual]
+//     [--api-key k --api-secret s --password p] [--payment-gateway [--payment-gateway-name Stripe-Demo]]
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createLogger } from '../../../sidecar/src/log';

@@ -23,7 +23,10 @@ export interface ListArgs {
   filters?: unknown;
   orFilters?: unknown;
   groupBy?: unknown;
-  /** null: no ORDER BY (what frappe.client.get_list sends); undefined: the DocType's sort. */
+  /**
+   * null, undefined or '': no ORDER BY (what frappe.client.get_list sends; the DocType's sort is only for Frappe's
+   * internal get_all); 'KEEP_DEFAULT_ORDERING': the DocType's sort field and order.
+   */
   orderBy?: unknown;
   limitStart?: unknown;
   limitPageLength?: unknown;
