@@ -309,8 +309,8 @@ export function availability(query: AvailabilityQuery): ResourceAvailability[] {
     const bookable: Interval[] = [];
     let runStart = NaN;
     let runEnd = NaN;
-    // The slot loop is written out (rather than through forEachSlot's visitor): it is the inner
-    // loop of every availability query.
+    // Written out rather than through a visitor callback: it is the inner loop of every
+    // availability query.
     for (const window of openWindows(resource, query.place, range)) {
       if (window.end <= range.start || window.start >= range.end) continue;
       for (let start = firstSlotStart(window, slotMs, range.start); start + slotMs <= window.end && start < range.end; start += slotMs) {

@@ -88,23 +88,6 @@ export function firstSlotStart(window: Window, slotMs: number, from: Instant): I
   return window.anchor + Math.ceil((lowest - window.anchor) / slotMs) * slotMs;
 }
 
-/** Calls `visit` for every whole slot of `windows` whose start lies in [from, to), in order. */
-export function forEachSlot(
-  windows: readonly Window[],
-  slotMinutes: number,
-  from: Instant,
-  to: Instant,
-  visit: (start: Instant, end: Instant) => void,
-): void {
-  const slotMs = slotMinutes * MINUTE_MS;
-  for (const window of windows) {
-    if (window.end <= from || window.start >= to) continue;
-    for (let start = firstSlotStart(window, slotMs, from); start + slotMs <= window.end && start < to; start += slotMs) {
-      visit(start, start + slotMs);
-    }
-  }
-}
-
 /** Whether `instant` is on the slot grid of `window`. */
 export function onGrid(window: Window, instant: Instant, slotMinutes: number): boolean {
   return (instant - window.anchor) % (slotMinutes * MINUTE_MS) === 0;

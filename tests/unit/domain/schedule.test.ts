@@ -1,23 +1,24 @@
 import {
+  availability,
   closedIntervals,
-  forEachSlot,
   HOUR_MS,
   openWindows,
   parsePlace,
   resourceSettingsSchema,
   weeklyWindows,
   type Interval,
+  type Resource,
 } from '../../../sidecar/src/domain';
 import { at, EVERY_DAY_ALL_DAY, place, resource } from './fixtures';
 
 const day = (date: string): Interval => ({ start: at(`${date} 00:00`), end: at(`${date} 23:59`) });
 
-function slotsOf(windows: ReturnType<typeof openWindows>, slotMinutes: number, range: Interval): [string, string][] {
-  const out: [string, string][] = [];
+/** The slots availability lays for the resource over `range`: the grid as the API serves it. */
+function slotsOf(r: Resource, range: Interval): [string, string][] {
   const hhmm = (i: number) =>
     new Date(i).toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' });
-  forEachSlot(windows, slotMinutes, range.start, range.end, (s, e) => out.push([hhmm(s), hhmm(e)]));
-  return out;
+  const [result] = availability({ resources: [r], place, bookings: [], range, now: range.start, audience: 'manager' });
+  return (result?.slots ?? []).map((s) => [hhmm(s.start), hhmm(s.end)]);
 }
 
 describe('opening hours', () => {
@@ -112,7 +113,7 @@ describe('slot grid', () => {
   it('starts at the opening of each window and drops a last partial slot', () => {
     const r = resource({ openingHours: [{ weekday: 1, from: '08:30', to: '11:00' }], slotMinutes: 60 });
     const range = day('2026-06-15');
-    expect(slotsOf(openWindows(r, place, range), 60, range)).toEqual([
+    expect(slotsOf(r, range)).toEqual([
       ['08:30', '09:30'],
       ['09:30', '10:30'],
     ]);
@@ -121,7 +122,7 @@ describe('slot grid', () => {
   it('keeps the grid when a closure cuts a window', () => {
     const r = resource({ closures: [{ from: '2026-06-15 09:10', to: '2026-06-15 10:00' }], slotMinutes: 30 });
     const range = { start: at('2026-06-15 08:00'), end: at('2026-06-15 11:00') };
-    expect(slotsOf(openWindows(r, place, range), 30, range)).toEqual([
+    expect(slotsOf(r, range)).toEqual([
       ['08:00', '08:30'],
       ['08:30', '09:00'],
       ['10:00', '10:30'],
@@ -133,8 +134,8 @@ describe('slot grid', () => {
     const r = resource({ openingHours: EVERY_DAY_ALL_DAY, slotMinutes: 60 });
     const spring = { start: at('2026-03-29 00:00'), end: at('2026-03-30 00:00') };
     const autumn = { start: at('2026-10-25 00:00'), end: at('2026-10-26 00:00') };
-    const springSlots = slotsOf(openWindows(r, place, spring), 60, spring);
-    const autumnSlots = slotsOf(openWindows(r, place, autumn), 60, autumn);
+    const springSlots = slotsOf(r, spring);
+    const autumnSlots = slotsOf(r, autumn);
     expect(springSlots).toHaveLength(23);
     expect(springSlots.slice(0, 3)).toEqual([
       ['00:00', '01:00'],
