@@ -182,16 +182,13 @@ export interface NewRow extends Line {
 
 export interface NewInvoice {
   customer: string;
-  company: string | undefined;
   priceList: string | undefined;
   key: string;
   remarks: string;
   rows: readonly NewRow[];
-  /** The tax template the desk would pick for this customer, and its rows as the desk copies them. */
-  taxes: TaxTemplate | undefined;
 }
 
-export interface TaxTemplate {
+interface TaxTemplate {
   name: string;
   rows: DocValues[];
 }
@@ -368,7 +365,7 @@ export class MoneyErp {
    * tax category, else the company's default one (ERPNext's set_taxes: is_default and company). Its rows are
    * copied as the desk copies them; the ERP computes every amount.
    */
-  async taxTemplate(customer: string, company: string | undefined): Promise<TaxTemplate | undefined> {
+  private async taxTemplate(customer: string, company: string | undefined): Promise<TaxTemplate | undefined> {
     const category = await this.erp
       .getValue('Customer', customer, ['tax_category'], { schema: z.looseObject({ tax_category: z.string().nullish() }) })
       .then((row) => row?.tax_category ?? undefined);
@@ -399,18 +396,21 @@ export class MoneyErp {
 
   /**
    * A draft invoice with these rows at these rates (the price list named so that the accountant sees where they come
-   * from; pricing rules left out, the rates being the quote's). A lost answer is looked up by its key before retrying.
+   * from; pricing rules left out, the rates being the quote's), for the company Créneau invoices for, with the tax
+   * template the desk would pick for this customer. A lost answer is looked up by its key before retrying.
    */
   async createInvoice(spec: NewInvoice): Promise<Invoice> {
+    const { company } = await this.settings();
+    const taxes = await this.taxTemplate(spec.customer, company);
     const values: DocValues = {
       customer: spec.customer,
-      ...(spec.company ? { company: spec.company } : {}),
+      ...(company ? { company } : {}),
       ...(spec.priceList ? { selling_price_list: spec.priceList } : {}),
       ignore_pricing_rule: 1,
       po_no: spec.key,
       remarks: spec.remarks,
       items: spec.rows.map(rowValues),
-      ...(spec.taxes ? { taxes_and_charges: spec.taxes.name, taxes: spec.taxes.rows } : {}),
+      ...(taxes ? { taxes_and_charges: taxes.name, taxes: taxes.rows } : {}),
     };
     try {
       return invoiceFromDoc(await this.erp.insert(SALES_INVOICE, values, { schema: invoiceDocSchema }));

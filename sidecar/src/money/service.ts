@@ -331,23 +331,19 @@ export class PlaceMoney implements MoneyService {
 
   private async priceList(record: BookingRecord): Promise<string | undefined> {
     if (record.quote?.priceList) return record.quote.priceList;
-    return this.engine.catalog.member(record.customer).then(
+    return this.memberPriceList(record.customer);
+  }
+
+  /** The customer's price list as the catalog resolves it; none when the catalog cannot tell (the ERP then picks). */
+  private memberPriceList(customer: string): Promise<string | undefined> {
+    return this.engine.catalog.member(customer).then(
       (member) => member.priceList,
       () => undefined,
     );
   }
 
   private async createInvoice(record: BookingRecord, rows: readonly NewRow[], key: string, remarks: string): Promise<Invoice> {
-    const settings = await this.docs.settings();
-    const invoice = await this.docs.createInvoice({
-      customer: record.customer,
-      company: settings.company,
-      priceList: await this.priceList(record),
-      key,
-      remarks,
-      rows,
-      taxes: await this.docs.taxTemplate(record.customer, settings.company),
-    });
+    const invoice = await this.docs.createInvoice({ customer: record.customer, priceList: await this.priceList(record), key, remarks, rows });
     this.log({ booking: record.id, erpName: record.erpName, invoice: invoice.name, key }, 'draft invoice made in the ERP');
     return invoice;
   }
@@ -816,7 +812,6 @@ export class PlaceMoney implements MoneyService {
     }
     const billed = await this.docs.alreadyBilled(rows.map((row) => row.name));
     const key = invoiceKeys.month(month);
-    const settings = await this.docs.settings();
     for (const [customer, bookings] of byCustomer) {
       const todo = bookings.filter((row) => !billed.has(row.name));
       if (todo.length === 0) {
@@ -864,18 +859,12 @@ export class PlaceMoney implements MoneyService {
       if (draft) {
         invoice = await this.docs.setDraftRows(draft, draft.rows.map((r) => r.rowName), newRows);
       } else {
-        const priceList = await this.engine.catalog.member(customer).then(
-          (member) => member.priceList,
-          () => undefined,
-        );
         invoice = await this.docs.createInvoice({
           customer,
-          company: settings.company,
-          priceList,
+          priceList: await this.memberPriceList(customer),
           key,
           remarks: `Réservations de ${monthName(month).fr}, payables en fin de mois (Créneau)`,
           rows: newRows,
-          taxes: await this.docs.taxTemplate(customer, settings.company),
         });
       }
       report.invoices.push({ customer, invoice: invoice.name, bookings: names, created: !draft });
