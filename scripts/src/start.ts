@@ -7,7 +7,7 @@ import { createFrappeAdapter } from '../../sidecar/src/erp';
 import { createLogger } from '../../sidecar/src/log';
 import { StartupError, startSidecar, type SidecarHandle } from '../../sidecar/src/main';
 import { startEmulator, type EmulatorHandle } from '../../tests/emulator/src';
-import { ensureRedis, freePort, NoRedisError, type RedisForDemo } from './lib/redis-server';
+import { ensureRedis, NoRedisError, portOrFree, type RedisForDemo } from './lib/redis-server';
 import { DEMO_MANAGER, DEMO_MEMBERS, DEMO_PASSWORD, DEMO_PLACE } from './seed/demo-data';
 import { seedDemo } from './seed/demo';
 
@@ -32,17 +32,6 @@ function say(line: string): void {
 function fail(line: string): never {
   process.stderr.write(`créneau: ${line}\n`);
   process.exit(1);
-}
-
-async function portOrFree(wanted: number): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolvePort) => {
-    const probe = createServer();
-    probe.once('error', () => {
-      freePort().then(resolvePort, () => resolvePort(0));
-    });
-    probe.listen(wanted, '127.0.0.1', () => probe.close(() => resolvePort(wanted)));
-  });
 }
 
 function demoState(): DemoState {
@@ -85,15 +74,16 @@ async function main(): Promise<void> {
       throw error;
     }
   } else {
+    const redisDir = resolve(STATE_DIR, 'redis');
     let redis: RedisForDemo;
     try {
-      redis = await ensureRedis(process.env.REDIS_URL ?? DEFAULT_REDIS_URL, resolve(STATE_DIR, 'redis'));
+      redis = await ensureRedis(process.env.REDIS_URL ?? DEFAULT_REDIS_URL, redisDir);
     } catch (error) {
       if (error instanceof NoRedisError) fail(error.message);
       throw error;
     }
     stops.push(() => redis.stop());
-    if (redis.child) say(`No Redis answered: started a private redis-server at ${redis.url} (data in ${resolve(STATE_DIR, 'redis')}).`);
+    if (redis.child) say(`No Redis answered: started a private redis-server at ${redis.url} (data in ${redisDir}).`);
 
     const state = demoState();
     emulator = await startEmulator({

@@ -90,6 +90,17 @@ export function findOnPath(command: string): string | undefined {
   return undefined;
 }
 
+/** `wanted` when nothing listens on it yet, else a free port (0, letting the caller's server pick, if even that fails). */
+export function portOrFree(wanted: number): Promise<number> {
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.once('error', () => {
+      freePort().then(resolvePort, () => resolvePort(0));
+    });
+    probe.listen(wanted, '127.0.0.1', () => probe.close(() => resolvePort(wanted)));
+  });
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
