@@ -17,6 +17,11 @@ export function ticketsText(tickets: number, unit: TicketUnit, lang: Lang): stri
   return countOf(tickets, UNIT_WORD[unit], lang);
 }
 
+/** As `ticketsText`, or plain tickets for a pack type whose unit is not set. */
+export function ticketCountText(tickets: number, unit: TicketUnit | undefined, lang: Lang): string {
+  return unit ? ticketsText(tickets, unit, lang) : `${String(tickets)} ticket${tickets > 1 ? 's' : ''}`;
+}
+
 /** One line of a balance as a message shows it: a pack type, its unit, its tickets and when the first ones expire. */
 export interface BalanceFigure {
   readonly packType: string;
@@ -34,7 +39,7 @@ export function balanceText(figures: readonly BalanceFigure[]): Bilingual {
     if (shown.length === 0) return lang === 'fr' ? 'aucun ticket' : 'no tickets';
     return shown
       .map((f) => {
-        const amount = f.unit ? ticketsText(f.tickets, f.unit, lang) : `${f.tickets} ticket${f.tickets > 1 ? 's' : ''}`;
+        const amount = ticketCountText(f.tickets, f.unit, lang);
         const until = f.firstExpiry
           ? lang === 'fr'
             ? `, les premiers expirent le ${localDateText(f.firstExpiry, lang)}`

@@ -1,4 +1,4 @@
-import { localDateText, ticketsText, type ExpiryReminder, type TicketUnit } from '../domain';
+import { localDateText, ticketCountText, type ExpiryReminder, type TicketUnit } from '../domain';
 
 /**
  * What a member is told before tickets expire. French first (the places are French), the English
@@ -6,7 +6,7 @@ import { localDateText, ticketsText, type ExpiryReminder, type TicketUnit } from
  */
 export function reminderText(reminder: Pick<ExpiryReminder, 'packType' | 'tickets' | 'expiresOn' | 'daysLeft'>, unit: TicketUnit | undefined): { subject: string; body: string } {
   const date = (lang: 'fr' | 'en') => localDateText(reminder.expiresOn, lang);
-  const amount = (lang: 'fr' | 'en') => (unit ? ticketsText(reminder.tickets, unit, lang) : `${String(reminder.tickets)} ticket${reminder.tickets > 1 ? 's' : ''}`);
+  const amount = (lang: 'fr' | 'en') => ticketCountText(reminder.tickets, unit, lang);
   const left = reminder.daysLeft === 1 ? "aujourd'hui est le dernier jour" : `il reste ${String(reminder.daysLeft)} jours`;
   const leftEn = reminder.daysLeft === 1 ? 'today is the last day' : `${String(reminder.daysLeft)} days left`;
   return {
