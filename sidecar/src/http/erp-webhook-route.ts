@@ -1,7 +1,7 @@
 import { verifyWebhookSignature, WebhookBodyError, parseWebhookBody, WEBHOOK_SIGNATURE_HEADER } from '../erp';
 import { placeRoute, type ApiDeps } from './context';
-import { ApiError, validationError } from './errors';
-import type { AnyRoute } from './routes';
+import { ApiError } from './errors';
+import { validate, type AnyRoute } from './routes';
 import { placeParams, webhookAck, webhookBody, webhookHeaders } from './schemas';
 import { sha256 } from './session';
 import { z } from './zod';
@@ -50,9 +50,8 @@ export function erpWebhookRoutes(deps: ApiDeps): AnyRoute[] {
             { reason: check.reason },
           );
         }
-        const headers = webhookHeaders.safeParse(req.headers, { reportInput: true });
-        if (!headers.success) throw validationError('headers', headers.error);
-        const target = headers.data['x-creneau-place'];
+        const headers = validate(webhookHeaders, req.headers, 'headers');
+        const target = headers['x-creneau-place'];
         if (target !== undefined && target !== place.id) {
           throw new ApiError(400, 'WEBHOOK_WRONG_PLACE', {
             fr: `Webhook installé pour le lieu « ${target} », reçu sur celui de « ${place.id} »`,
@@ -67,9 +66,9 @@ export function erpWebhookRoutes(deps: ApiDeps): AnyRoute[] {
           throw new ApiError(400, 'WEBHOOK_BODY_INVALID', { fr: `Corps de webhook invalide : ${error.message}`, en: `Invalid webhook body: ${error.message}` });
         }
         const notice = {
-          doctype: headers.data['x-creneau-doctype'],
+          doctype: headers['x-creneau-doctype'],
           name: body.name,
-          event: headers.data['x-creneau-event'],
+          event: headers['x-creneau-event'],
           modified: body.modified ?? null,
           docstatus: body.docstatus ?? null,
         };

@@ -289,7 +289,8 @@ function bodyParserError(error: unknown): ApiError | undefined {
   return undefined;
 }
 
-function validate<T extends z.ZodType>(schema: T, value: unknown, part: InputPart): z.output<T> {
+/** The value as the schema reads it, or the 400 that names every problem with this part of the request. */
+export function validate<T extends z.ZodType>(schema: T, value: unknown, part: InputPart): z.output<T> {
   const parsed = schema.safeParse(value, { reportInput: true });
   if (!parsed.success) throw validationError(part, parsed.error);
   return parsed.data;
