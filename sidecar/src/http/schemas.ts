@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { PaymentMode } from '../booking/contract';
 import { BOOKING_STATUSES, DAY_MS, isLocalDate } from '../domain';
+import { docstatusSchema } from '../erp';
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../addon/webhooks';
 import { bilingualIssue } from './errors';
 import { z } from './zod';
@@ -362,10 +363,11 @@ export const rejectRequest = z
 // ---------------------------------------------------------------------------------------------
 // Managers
 
+/** A day (YYYY-MM-DD) as clients send it, refused with the same bilingual message wherever one is asked for. */
+export const localDateInput = z.string().refine(isLocalDate, bilingualIssue('date AAAA-MM-JJ attendue', 'a YYYY-MM-DD date is expected'));
+
 export const occupancyQuery = z.strictObject({
-  date: z
-    .string()
-    .refine(isLocalDate, bilingualIssue('date AAAA-MM-JJ attendue', 'a YYYY-MM-DD date is expected'))
+  date: localDateInput
     .optional()
     .openapi({ description: "A day in the place's zone; today when absent", example: '2026-11-30' }),
 });
@@ -422,7 +424,7 @@ export const webhookBody = z
   .object({
     name: z.string().min(1).max(LIMITS.name),
     modified: z.string().max(40).nullable().optional(),
-    docstatus: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullable().optional(),
+    docstatus: docstatusSchema.nullable().optional(),
   })
   .openapi('ErpWebhookBody');
 

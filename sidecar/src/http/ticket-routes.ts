@@ -1,9 +1,8 @@
-import { isLocalDate } from '../domain';
 import type { CheckInView, TicketBalanceView, TicketEntryView, TicketHistoryView, TicketService } from '../tickets/contract';
 import { placeRoute, type PlaceApi } from './context';
 import { accepted, bilingualIssue, notRunning } from './errors';
 import type { AnyRoute } from './routes';
-import { idempotencyHeaders, LIMITS, noBody, placeParam, placeParams } from './schemas';
+import { idempotencyHeaders, LIMITS, localDateInput, noBody, placeParam, placeParams } from './schemas';
 import { z } from './zod';
 
 /**
@@ -86,9 +85,7 @@ const correctionRequest = z
       .refine((n) => n !== 0, bilingualIssue('un nombre de tickets autre que 0', 'a number of tickets other than 0'))
       .openapi({ description: 'Signed whole tickets: positive adds, negative takes' }),
     lot: z.string().trim().min(1).max(255).optional().openapi({ description: 'The lot to adjust; without it, a positive correction opens a lot and a negative one takes earliest expiry first' }),
-    expiresOn: z
-      .string()
-      .refine(isLocalDate, bilingualIssue('date AAAA-MM-JJ attendue', 'a YYYY-MM-DD date is expected'))
+    expiresOn: localDateInput
       .optional()
       .openapi({ description: 'For a positive correction opening a lot: its last valid day (none: never expires)' }),
     reason: z.string().trim().min(1).max(LIMITS.reason).openapi({ description: 'Why: kept on the ERP entry, with who made it' }),
