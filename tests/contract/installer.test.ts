@@ -1,9 +1,9 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
+import { freePort } from '../../scripts/src/lib/redis-server';
 import { runInstallerCli } from '../../sidecar/src/addon/cli';
 import { ADDON_APP_DIR, addonDocTypeRoot, loadAddonDefinitions } from '../../sidecar/src/addon/definitions';
 import { runInstall } from '../../sidecar/src/addon/installer';
@@ -79,20 +79,6 @@ async function addResource(): Promise<void> {
     kind: 'Room',
     capacity: 1,
     opening_hours: [{ weekday: 'Monday', from_time: '09:00:00', to_time: '18:00:00' }],
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === 'object' && address !== null) resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
   });
 }
 
