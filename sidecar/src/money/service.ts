@@ -375,12 +375,20 @@ export class PlaceMoney implements MoneyService {
       });
       return made;
     }
-    if (own.docstatus === 0 && !sameLines(this.bookingRows(record, own), rows)) {
-      const kept = own.rows.filter((row) => row.booking !== erpName).map((row) => row.rowName);
-      this.log({ booking: record.id, invoice: own.name }, 'draft invoice rows follow the booking');
-      return this.docs.setDraftRows(own, kept, rows);
-    }
+    if (own.docstatus === 0) return this.draftFollows(record, own, rows, () => Promise.resolve(rows), 'draft invoice rows follow the booking');
     return own;
+  }
+
+  /**
+   * A draft's rows billing the booking are made to bill `lines`, the rows staff added staying. `rows` (which may read
+   * the ERP) is only asked for when the draft bills something else.
+   */
+  private async draftFollows(record: BookingRecord, draft: Invoice, lines: readonly Line[], rows: () => Promise<readonly NewRow[]>, message: string): Promise<Invoice> {
+    if (sameLines(this.bookingRows(record, draft), lines)) return draft;
+    const kept = draft.rows.filter((row) => row.booking !== (record.erpName ?? '')).map((row) => row.rowName);
+    const updated = await this.docs.setDraftRows(draft, kept, await rows());
+    this.log({ booking: record.id, invoice: draft.name }, message);
+    return updated;
   }
 
   /**
@@ -535,14 +543,10 @@ export class PlaceMoney implements MoneyService {
     const erpName = record.erpName ?? '';
     const used = await this.usedLines(record);
     let own = this.ownInvoice(record, docs);
-    if (!own) own = await this.ensureInvoice(record, docs);
+    own ??= await this.ensureInvoice(record, docs);
     if (!own || !used) return;
     if (own.docstatus === 0) {
-      if (!sameLines(this.bookingRows(record, own), used)) {
-        const kept = own.rows.filter((row) => row.booking !== erpName).map((row) => row.rowName);
-        await this.docs.setDraftRows(own, kept, await this.quoteRows(record, used));
-        this.log({ booking: record.id, invoice: own.name }, 'draft invoice now bills the time used');
-      }
+      await this.draftFollows(record, own, used, () => this.quoteRows(record, used), 'draft invoice now bills the time used');
       return;
     }
     const original = own;
