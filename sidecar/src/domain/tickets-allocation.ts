@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { assertCents, sumCents, type Cents } from './money';
 import { DEFAULT_UOMS, type QuoteLine, type UomNames } from './pricing';
-import { byExpiry, ticketLedger, validOn, writtenFor, type LedgerEntry, type Lot, type TicketPackType } from './tickets';
+import { byExpiry, lotsByExpiry, ticketLedger, validOn, writtenFor, type LedgerEntry, type Lot, type TicketPackType } from './tickets';
 import { balanceText, ticketReason, ticketsText, type BalanceFigure, type TicketReason, type TicketUnit } from './tickets-reasons';
 import { bothLangs, formatDateTime, type Bilingual } from './text';
 import { DEFAULT_TIME_ZONE, isClock, isValidTimeZone, localDateOf, parseClock, wallClock, type Instant, type LocalDate } from './time';
@@ -162,7 +162,7 @@ export function usableLots(
 ): { lot: Lot; pack: TicketPackType }[] {
   const packs = new Map(packTypes.map((p) => [p.name, p]));
   const out: Candidate[] = [];
-  for (const lot of [...ticketLedger(entries).lots.values()].sort(byExpiry)) {
+  for (const lot of lotsByExpiry(ticketLedger(entries).lots)) {
     const pack = packs.get(lot.packType);
     if (!pack || lot.customer !== use.customer || lot.remaining === 0) continue;
     if (!validOn(lot, lastDay) || !validOn(lot, today) || !packUsableFor(pack, use)) continue;

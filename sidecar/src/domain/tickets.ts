@@ -149,6 +149,11 @@ export function byExpiry(a: Pick<Lot, 'expiresOn' | 'openedOn' | 'key'>, b: Pick
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/** The lots in the order tickets are taken from them. */
+export function lotsByExpiry(lots: ReadonlyMap<string, Lot>): Lot[] {
+  return [...lots.values()].sort(byExpiry);
+}
+
 /** Whether a lot can still be used on a local day (it is valid through the end of `expiresOn`). */
 export function validOn(lot: Pick<Lot, 'expiresOn'>, date: LocalDate): boolean {
   return lot.expiresOn === undefined || date <= lot.expiresOn;
@@ -279,7 +284,7 @@ export function balance(entries: readonly LedgerEntry[], today: LocalDate, packT
   if (customers.length > 1) throw new RangeError(`a balance is one member's: the entries belong to ${customers.join(', ')}`);
   const unitOf = new Map(packTypes.map((p) => [p.name, p.unit]));
   const perPack = new Map<string, { tickets: number; awaiting: number; buckets: Map<LocalDate | undefined, number> }>();
-  const lots = [...ticketLedger(entries).lots.values()].sort(byExpiry);
+  const lots = lotsByExpiry(ticketLedger(entries).lots);
   for (const lot of lots) {
     const pack = perPack.get(lot.packType) ?? { tickets: 0, awaiting: 0, buckets: new Map<LocalDate | undefined, number>() };
     perPack.set(lot.packType, pack);
@@ -515,7 +520,7 @@ export const expiryKey = (lot: string): string => `expiry:${lot}`;
 export function expiryEntries(entries: readonly LedgerEntry[], today: LocalDate): LedgerEntry[] {
   const { lots, keys } = ticketLedger(entries);
   const out: LedgerEntry[] = [];
-  for (const lot of [...lots.values()].sort(byExpiry)) {
+  for (const lot of lotsByExpiry(lots)) {
     if (lot.expiresOn === undefined || validOn(lot, today) || lot.remaining === 0) continue;
     const key = expiryKey(lot.key);
     if (keys.has(key)) continue;
@@ -555,7 +560,7 @@ export function remindersDue(
 ): ExpiryReminder[] {
   if (!Number.isInteger(daysBefore) || daysBefore < 0) throw new RangeError(`daysBefore must be a whole number of days, got ${daysBefore}`);
   const out: ExpiryReminder[] = [];
-  for (const lot of [...ticketLedger(entries).lots.values()].sort(byExpiry)) {
+  for (const lot of lotsByExpiry(ticketLedger(entries).lots)) {
     if (lot.expiresOn === undefined || lot.remaining === 0 || !validOn(lot, today)) continue;
     const until = daysBetween(today, lot.expiresOn);
     if (until > daysBefore) continue;
