@@ -86,9 +86,12 @@ export interface WriteJobData {
   generation?: string | undefined;
 }
 
+/** Why the index is rebuilt: none at start, a manager's demand, or Redis lost it while running. */
+export type RebuildSource = 'start' | 'demand' | 'wipe';
+
 export class EngineContext {
   /** Set by the engine: starts (or joins) a rebuild of the index. */
-  requestRebuild: (source: 'wipe' | 'start' | 'demand') => Promise<RebuildReport> = () => Promise.reject(new Error('the engine is not started'));
+  requestRebuild: (source: RebuildSource) => Promise<RebuildReport> = () => Promise.reject(new Error('the engine is not started'));
   /** Told of each booking version the ERP has got (the money flows hang on it); a failure makes the write job retry. */
   readonly syncedListeners: ((record: BookingRecord) => Promise<void>)[] = [];
 

@@ -19,7 +19,8 @@ export interface Principal {
   isManager: boolean;
 }
 
-export type PaymentMode = 'online' | 'on_site' | 'post_paid' | 'tickets' | 'deposit' | 'free';
+export const PAYMENT_MODES = ['online', 'on_site', 'post_paid', 'tickets', 'deposit', 'free'] as const;
+export type PaymentMode = (typeof PAYMENT_MODES)[number];
 
 export interface QuoteLineView {
   itemCode: string;

@@ -3,8 +3,8 @@ import { fromSelectOption, toSelectOption } from '../addon/select-values';
 import { centsFromDecimal, decimalFromCents, erpFromInstant, instantFromErp, textOf } from '../catalog/erp-values';
 import { BOOKING_STATUSES, percentOf, type BookingStatus, type Cents, type Instant, type Resource } from '../domain';
 import type { DocValues } from '../erp';
-import type { PaymentMode } from './contract';
-import { PAYMENT_MODES, type BookingRecord } from './record';
+import { PAYMENT_MODES, type PaymentMode } from './contract';
+import type { BookingRecord } from './record';
 
 /**
  * A booking as the add-on's Creneau Booking DocType holds it, both ways. Statuses and payment modes

@@ -6,7 +6,7 @@ import { buildOccupancy, DAY_MS, MINUTE_MS, occupiesCapacity, type BookedInterva
 import { unlinkMatching } from '../redis/keys';
 import { RedisLock, waitForRelease, withLock } from '../redis/locks';
 import { UnavailableError, type ConflictView, type RebuildReport } from './contract';
-import type { EngineContext } from './context';
+import type { EngineContext, RebuildSource } from './context';
 import { BOOKING_DOCTYPE, BOOKING_LIST_FIELDS, bookingDocSchema, erpBookingFromDoc, recordFromErp } from './erp-doc';
 import { SWAP } from './lua';
 import { toBookedInterval, type BookingRecord } from './record';
@@ -39,14 +39,14 @@ export class IndexBuilder {
   ) {}
 
   /** Starts a rebuild, or joins the one this process is running. */
-  request(source: 'start' | 'demand' | 'wipe'): Promise<RebuildReport> {
+  request(source: RebuildSource): Promise<RebuildReport> {
     this.running ??= this.run(source).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private run(source: 'start' | 'demand' | 'wipe'): Promise<RebuildReport> {
+  private run(source: RebuildSource): Promise<RebuildReport> {
     const lockKey = this.ctx.key('lock', 'rebuild');
     return withLock(
       this.ctx.redis,
@@ -74,7 +74,7 @@ export class IndexBuilder {
     return parsed ?? { bookings: 0, resources: 0, conflicts: 0, tookMs: 0 };
   }
 
-  private async build(source: 'start' | 'demand' | 'wipe'): Promise<RebuildReport> {
+  private async build(source: RebuildSource): Promise<RebuildReport> {
     const { ctx } = this;
     const { redis, store } = ctx;
     const started = Date.now();

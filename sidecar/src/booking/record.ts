@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { BOOKING_STATUSES, centsSchema, type BookedInterval, type Booking, type BookingStatus, type Instant } from '../domain';
-import type { BookingView, PaymentMode } from './contract';
+import { PAYMENT_MODES, type BookingView } from './contract';
 
 /**
  * A booking as the index keeps it. The fields the capacity scripts read are separate hash fields
  * (resource, start, end, seats, status, hold, customer, versions, ERP name); the rest travels as
  * one JSON field the scripts never open.
  */
-
-export const PAYMENT_MODES = ['online', 'on_site', 'post_paid', 'tickets', 'deposit', 'free'] as const satisfies readonly PaymentMode[];
 
 const bilingual = { fr: z.string(), en: z.string() };
 

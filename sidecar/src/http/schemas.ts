@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { PaymentMode } from '../booking/contract';
+import { PAYMENT_MODES } from '../booking/contract';
 import { BOOKING_STATUSES, DAY_MS, isLocalDate } from '../domain';
 import { docstatusSchema } from '../erp';
 import { WEBHOOK_EVENTS, type WebhookEvent } from '../addon/webhooks';
@@ -81,10 +81,6 @@ const localOutput = z
   .openapi({ format: 'date-time', description: "The same instant on the place's wall clock, with its offset", example: '2026-11-30T09:00:00+01:00' });
 
 const seatsInput = z.number().int().min(1).max(LIMITS.seats).openapi({ description: 'People for a room, seats for a seat pool, units for machines' });
-
-export const PAYMENT_MODES = ['online', 'on_site', 'post_paid', 'tickets', 'deposit', 'free'] as const satisfies readonly PaymentMode[];
-/** Fails to compile when the contract gains a payment mode that the list above lacks. */
-export const PAYMENT_MODES_COMPLETE: [Exclude<PaymentMode, (typeof PAYMENT_MODES)[number]>] extends [never] ? true : false = true;
 
 const paymentMode = z.enum(PAYMENT_MODES);
 const bookingStatus = z.enum(BOOKING_STATUSES);
