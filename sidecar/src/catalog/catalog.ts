@@ -28,7 +28,7 @@ import {
 /**
  * What the booking engine knows of the place, read from the ERP: resources, the place's rules,
  * members and prices. Nothing here is the system of record, so everything is cached: in memory for
- * a few seconds (every decision reads it), in Redis for minutes (so that N processes ask the ERP
+ * half a minute (every decision reads it), in Redis for minutes (so that N processes ask the ERP
  * once, not N times). A change in the ERP reaches every process through a version key in Redis
  * that the webhook worker bumps (`invalidate`); each process looks at it at most once per
  * `checkEveryMs`, so a member's decision costs no ERP call once the caches are warm.
@@ -252,8 +252,17 @@ export class Catalog {
     return value;
   }
 
-  private async cacheInRedis(key: string, value: unknown, index: string): Promise<void> {
+  /**
+   * What another process has cached in Redis under `key`, else `load`'s answer, cached there for the others; `index`
+   * is the set through which a change notice drops such keys. An entry that does not parse is read again.
+   */
+  private async throughRedis<T>(key: string, schema: z.ZodType<T>, index: string, load: () => Promise<T>): Promise<T> {
+    const raw = await this.deps.redis.get(key);
+    const cached = raw === null ? undefined : schema.safeParse(JSON.parse(raw)).data;
+    if (cached) return cached;
+    const value = await load();
     await this.deps.redis.multi().set(key, JSON.stringify(value), 'EX', this.redisTtlSeconds).sadd(this.key(index), key).expire(this.key(index), this.redisTtlSeconds * 2).exec();
+    return value;
   }
 
   /** A member's profile and price list; NotFound-like CatalogError when the ERP has no such Customer. */
@@ -267,10 +276,7 @@ export class Catalog {
     const snapshot = await this.snapshot();
     const memo = this.fresh(this.members.get(customer));
     if (memo) return memo;
-    const key = this.key('member', hash(customer));
-    const raw = await this.deps.redis.get(key);
-    let cached = raw === null ? undefined : memberCacheSchema.safeParse(JSON.parse(raw)).data;
-    if (!cached) {
+    const cached = await this.throughRedis(this.key('member', hash(customer)), memberCacheSchema, 'members', async () => {
       let doc: CustomerDoc;
       try {
         doc = await this.deps.erp.getDoc('Customer', customer, { schema: customerDocSchema });
@@ -283,9 +289,8 @@ export class Catalog {
         const group = await this.deps.erp.getValue('Customer Group', doc.customer_group, ['default_price_list'], { schema: singleSchema('default_price_list') });
         groupPriceList = group?.default_price_list ?? null;
       }
-      cached = { customer: doc, groupPriceList };
-      await this.cacheInRedis(key, cached, 'members');
-    }
+      return { customer: doc, groupPriceList };
+    });
     const doc = customerDocSchema.parse(cached.customer);
     const { profile, errors } = memberFromCustomer(doc, snapshot.siteTimeZone);
     for (const error of errors) this.deps.logger.warn({ place: this.deps.keys.placeId }, error);
@@ -306,14 +311,12 @@ export class Catalog {
   private async loadPrices(priceList: string): Promise<PriceBook> {
     const snapshot = await this.snapshot();
     const today = localDateOf(this.deps.now(), snapshot.siteTimeZone);
-    const items = [...new Set([...snapshot.resources.values()].map((entry) => entry.resource.itemCode))].sort();
     const memoKey = `${priceList}|${today}`;
     const memo = this.fresh(this.priceBooks.get(memoKey));
     if (memo) return memo;
+    const items = [...new Set([...snapshot.resources.values()].map((entry) => entry.resource.itemCode))].sort();
     const key = this.key('prices', hash(`${priceList}|${today}|${items.join('|')}`));
-    const raw = await this.deps.redis.get(key);
-    let cached = raw === null ? undefined : pricesCacheSchema.safeParse(JSON.parse(raw)).data;
-    if (!cached) {
+    const cached = await this.throughRedis(key, pricesCacheSchema, 'pricekeys', async () => {
       const list = await this.deps.erp.getValue('Price List', priceList, ['currency'], { schema: singleSchema('currency') });
       if (!list) throw new CatalogError(`the ERP has no Price List "${priceList}"`);
       const rows: ItemPriceRow[] =
@@ -327,9 +330,8 @@ export class Catalog {
               ],
               schema: itemPriceRowSchema,
             });
-      cached = { currency: list.currency ?? 'EUR', rows };
-      await this.cacheInRedis(key, cached, 'pricekeys');
-    }
+      return { currency: list.currency ?? 'EUR', rows };
+    });
     const rows = z.array(itemPriceRowSchema).parse(cached.rows);
     const { book, errors } = priceBookFrom(priceList, cached.currency, rows, today);
     for (const error of errors) this.deps.logger.warn({ place: this.deps.keys.placeId }, error);
@@ -352,19 +354,13 @@ export class Catalog {
     };
   }
 
+  /** Only called when memory has nothing fresh for the user (principalFor looks there first). */
   private async loadPrincipal(user: string): Promise<{ customer: string | null; roles: string[] }> {
-    let found = this.fresh(this.principals.get(user));
-    if (!found) {
-      const key = this.key('principal', hash(user));
-      const raw = await this.deps.redis.get(key);
-      found = raw === null ? undefined : principalCacheSchema.safeParse(JSON.parse(raw)).data;
-      if (!found) {
-        found = { customer: await this.customerOf(user), roles: await this.rolesOf(user) };
-        await this.cacheInRedis(key, found, 'principals');
-      }
-      this.remember(this.principals, user, found);
-    }
-    return found;
+    const found = await this.throughRedis(this.key('principal', hash(user)), principalCacheSchema, 'principals', async () => ({
+      customer: await this.customerOf(user),
+      roles: await this.rolesOf(user),
+    }));
+    return this.remember(this.principals, user, found);
   }
 
   private async rolesOf(user: string): Promise<string[]> {
