@@ -199,13 +199,17 @@ export class TicketContext {
     }
   }
 
+  /** Entries, balance rows and reminders are all ERP writes that may fail for a while: one retry policy. */
+  writeRetries(): { attempts: number; backoff: { type: 'exponential'; delay: number } } {
+    return { attempts: this.options.writeAttempts, backoff: { type: 'exponential', delay: this.options.writeBackoffMs } };
+  }
+
   async enqueueEntry(data: EntryJobData): Promise<void> {
     const wait = data.entry.booking === undefined ? 0 : Math.max(0, data.decidedAt + this.options.bookingEntryDelayMs - this.now());
     await this.queues.add(QUEUE_NAMES.ticketWrites, 'entry', data, {
       jobId: jobId('te', data.entry.key),
       ...(wait > 0 ? { delay: wait } : {}),
-      attempts: this.options.writeAttempts,
-      backoff: { type: 'exponential', delay: this.options.writeBackoffMs },
+      ...this.writeRetries(),
     });
   }
 
@@ -215,7 +219,7 @@ export class TicketContext {
       QUEUE_NAMES.ticketWrites,
       'balance',
       { customer },
-      { jobId: jobId('tb', customer, version), delay: this.options.balanceDelayMs, attempts: this.options.writeAttempts, backoff: { type: 'exponential', delay: this.options.writeBackoffMs } },
+      { jobId: jobId('tb', customer, version), delay: this.options.balanceDelayMs, ...this.writeRetries() },
     );
   }
 }

@@ -448,8 +448,7 @@ export class TicketLedgerService implements TicketService, BookingTickets {
       const data: ReminderJobData = { reminder, ...(unit ? { unit } : {}) };
       await this.ctx.queues.add(QUEUE_NAMES.ticketWrites, 'reminder', data, {
         jobId: jobId('tr', reminder.key),
-        attempts: this.ctx.options.writeAttempts,
-        backoff: { type: 'exponential', delay: this.ctx.options.writeBackoffMs },
+        ...this.ctx.writeRetries(),
       });
       queued++;
     }
