@@ -294,9 +294,8 @@ export class MoneyErp {
         ],
         schema: namedRowSchema,
       });
-      for (const name of new Set(rows.map((row) => row.name))) {
-        const invoice = await this.invoice(name);
-        for (const row of invoice?.rows ?? []) if (row.booking && chunk.includes(row.booking)) billed.add(row.booking);
+      for (const invoice of await this.invoicesNamed(rows)) {
+        for (const row of invoice.rows) if (row.booking && chunk.includes(row.booking)) billed.add(row.booking);
       }
     }
     return billed;
