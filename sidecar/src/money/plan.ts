@@ -1,4 +1,4 @@
-import { addDays, formatDate, formatTime, isLocalDate, percentOf, zoneDay, type Bilingual, type Cents, type Instant, type LocalDate } from '../domain';
+import { daysBetween, formatDate, formatTime, isLocalDate, percentOf, zoneDay, type Bilingual, type Cents, type Instant, type LocalDate } from '../domain';
 
 /**
  * The money flows' decisions, as pure functions of what was read from the ERP and the index: which lines an invoice
@@ -171,28 +171,24 @@ function monthOf(date: LocalDate): string {
   return date.slice(0, 7);
 }
 
-export function previousMonth(month: string): string {
+function shiftMonth(month: string, by: number): string {
   const match = MONTH.exec(month);
   if (!match) throw new RangeError(`"${month}" is not a month YYYY-MM`);
-  const year = Number(match[1]);
-  const m = Number(match[2]);
-  return m === 1 ? `${String(year - 1)}-12` : `${String(year)}-${String(m - 1).padStart(2, '0')}`;
+  const index = Number(match[1]) * 12 + Number(match[2]) - 1 + by;
+  const year = Math.floor(index / 12);
+  return `${String(year)}-${String(index - year * 12 + 1).padStart(2, '0')}`;
+}
+
+export function previousMonth(month: string): string {
+  return shiftMonth(month, -1);
 }
 
 export function nextMonth(month: string): string {
-  const match = MONTH.exec(month);
-  if (!match) throw new RangeError(`"${month}" is not a month YYYY-MM`);
-  const year = Number(match[1]);
-  const m = Number(match[2]);
-  return m === 12 ? `${String(year + 1)}-01` : `${String(year)}-${String(m + 1).padStart(2, '0')}`;
+  return shiftMonth(month, 1);
 }
 
 function daysIn(month: string): number {
-  const start = `${month}-01`;
-  const next = `${nextMonth(month)}-01`;
-  let days = 0;
-  for (let d = start; d !== next; d = addDays(d, 1)) days++;
-  return days;
+  return daysBetween(`${month}-01`, `${nextMonth(month)}-01`);
 }
 
 /**
