@@ -27,7 +27,8 @@ end
 /**
  * Applies the entries of one operation of one customer: ARGV h, customer, now, op, expected
  * version ('' for none), n, then n × (key, lot or '' when it opens one, quantity, json), then a
- * note to keep with the operation (key and JSON, '' for none: what a booking's tickets did not pay).
+ * note to keep with the operation (key, JSON, seconds to keep it; key '' for none: what a
+ * booking's tickets did not pay).
  * Answers OK version | DONE version (the operation, or every entry, was applied before) |
  * VERSION current | SHORT lot left | NOLOT lot | NOLEDGER | BUILDING.
  */
@@ -72,7 +73,7 @@ for _, e in ipairs(fresh) do
 end
 if op ~= '' then redis.call('HSET', C(h, 'o'), op, '1') end
 local note = 8 + n * 4
-if ARGV[note] and ARGV[note] ~= '' then redis.call('SET', ARGV[note], ARGV[note + 1], 'EX', 400 * 86400) end
+if ARGV[note] and ARGV[note] ~= '' then redis.call('SET', ARGV[note], ARGV[note + 1], 'EX', ARGV[note + 2]) end
 redis.call('HSET', P .. 'customers', h, ARGV[3])
 return {'OK', tostring(redis.call('INCR', C(h, 'v')))}
 `,

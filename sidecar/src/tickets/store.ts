@@ -48,6 +48,9 @@ export interface ReplaceInput {
 
 const entryJson = (text: string): LedgerEntry => ledgerEntrySchema.parse(JSON.parse(text));
 
+/** A booking note lives as long whether it is set with the debit (APPLY) or alone. */
+const BOOKING_NOTE_TTL_S = 400 * 86_400;
+
 export class TicketStore {
   readonly prefix: string;
 
@@ -99,7 +102,7 @@ export class TicketStore {
       if (entry.customer !== customer) throw new Error(`entry ${entry.key} is ${entry.customer}'s, not ${customer}'s`);
       args.push(entry.key, opensLot(entry) ? '' : (entry.lot ?? ''), entry.quantity, JSON.stringify(entry));
     }
-    args.push(note?.key ?? '', note?.value ?? '');
+    args.push(note?.key ?? '', note?.value ?? '', BOOKING_NOTE_TTL_S);
     const reply = this.check(await APPLY.runForList(this.redis, args));
     switch (reply[0]) {
       case 'OK':
@@ -208,7 +211,7 @@ export class TicketStore {
   }
 
   async setBookingNote(bookingId: string, value: string): Promise<void> {
-    await this.redis.set(this.bookingNoteKey(bookingId), value, 'EX', 400 * 86_400);
+    await this.redis.set(this.bookingNoteKey(bookingId), value, 'EX', BOOKING_NOTE_TTL_S);
   }
 
   /** The version the balance row in the ERP was last written for (skips stale jobs). */
