@@ -404,9 +404,7 @@ export class PlaceMoney implements MoneyService {
     if (!record.erpName || !mode) return false;
     const own = current ?? this.ownInvoice(record, await this.docs.invoicesOf(record.erpName));
     if (own?.docstatus !== 1) return false;
-    const resource = (await this.engine.catalog.snapshot()).domainResources.get(record.resourceId);
-    const required = requiredNow(mode, own.total, resource?.depositPercent ?? 0);
-    if (!covers(own, required)) return false;
+    if (!covers(own, await this.requiredOn(record, mode, own))) return false;
     if (record.holdExpiresAt !== null && record.holdExpiresAt <= this.now()) {
       // Its seats may be someone else's by now: the expiry pays the money back with a credit note.
       this.log({ booking: record.id, invoice: own.name }, 'payment recorded after the hold ended: it will be paid back', 'warn');
@@ -417,6 +415,12 @@ export class PlaceMoney implements MoneyService {
     else this.log({ booking: record.id, reasons: outcome.reasons.map((r) => r.code) }, 'payment recorded in the ERP, booking not changed', 'warn');
     await this.pending(record.id, false);
     return outcome.ok;
+  }
+
+  /** What must be paid on the invoice before the booking is confirmed, with its resource's deposit percentage as the catalog has it now. */
+  private async requiredOn(record: BookingRecord, mode: BilledMode, invoice: Invoice): Promise<Cents> {
+    const resource = (await this.engine.catalog.snapshot()).domainResources.get(record.resourceId);
+    return requiredNow(mode, invoice.total, resource?.depositPercent ?? 0);
   }
 
   /** settle on the booking as the index holds it now, not on a copy read before the lock was taken or the ERP written. */
@@ -645,7 +649,7 @@ export class PlaceMoney implements MoneyService {
         });
       }
       let docs = await this.docs.invoicesOf(record.erpName);
-      if (awaiting || (HOLDING.includes(record.status) && record.status !== 'pending_approval') || record.status === 'completed') {
+      if ((HOLDING.includes(record.status) && record.status !== 'pending_approval') || record.status === 'completed') {
         const own = await this.ensureInvoice(record, docs);
         if (own) await this.docs.submitInvoice(own);
         docs = await this.docs.invoicesOf(record.erpName);
@@ -663,8 +667,7 @@ export class PlaceMoney implements MoneyService {
       if (!request) {
         let amount: Cents | undefined;
         if (awaiting && record.paymentMode === 'deposit') {
-          const resource = (await this.engine.catalog.snapshot()).domainResources.get(record.resourceId);
-          amount = requiredNow('deposit', target.total, resource?.depositPercent ?? 0) - paidOn(target);
+          amount = (await this.requiredOn(record, 'deposit', target)) - paidOn(target);
           if (amount <= 0) {
             await this.settle(record, own);
             return this.startView(record, target, requests, undefined, 'nothing_due');
