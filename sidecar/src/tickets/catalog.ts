@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { flag } from '../catalog/erp-values';
 import { DEFAULT_UNIT_FACTORS, DEFAULT_UOMS, ticketSettingsSchema, type TicketPackType, type TicketSettings, type TicketUse } from '../domain';
 import { ErpNotFoundError, namedRowSchema, type ErpPort } from '../erp';
 import type { Logger } from '../log';
@@ -35,7 +34,7 @@ export interface TicketCatalogSnapshot {
 const factorRow = z.looseObject({ from_uom: z.string().nullish(), to_uom: z.string().nullish(), value: z.number().nullish() });
 const itemRow = z.looseObject({ item: z.string().nullish() });
 const itemGroupRow = z.looseObject({ item_group: z.string().nullish() });
-const customerRow = z.looseObject({ customer_group: z.string().nullish(), disabled: z.unknown().optional() });
+const customerRow = z.looseObject({ customer_group: z.string().nullish() });
 
 export interface TicketCatalogDeps {
   erp: ErpPort;
@@ -137,9 +136,9 @@ export class TicketCatalog {
   }
 
   /** A customer's group, or null when the ERP has no such customer. */
-  async customer(customer: string): Promise<{ customerGroup: string | undefined; disabled: boolean } | null> {
-    const row = await this.deps.erp.getValue('Customer', customer, ['customer_group', 'disabled'], { schema: customerRow });
+  async customer(customer: string): Promise<{ customerGroup: string | undefined } | null> {
+    const row = await this.deps.erp.getValue('Customer', customer, ['customer_group'], { schema: customerRow });
     if (!row) return null;
-    return { customerGroup: row.customer_group ?? undefined, disabled: flag(row.disabled) };
+    return { customerGroup: row.customer_group ?? undefined };
   }
 }
