@@ -106,6 +106,14 @@ const postPaidRowSchema = z.looseObject({
   ends_at: z.string().nullish(),
 });
 
+/** How a fee row's description starts: what tells a draft that bills only the fee already. */
+const FEE_DESCRIPTION = "Frais d'annulation";
+
+/** One shape for a cancellation fee's row, whether a booking's cancellation or a post-paid month bills it. */
+function feeRow(itemCode: string, fee: Cents, booking: string, description: string): NewRow {
+  return { itemCode, uom: '', qty: 1, rate: fee, booking, description: `${FEE_DESCRIPTION} : ${description}` };
+}
+
 function formatMoney(cents: Cents, currency: string): string {
   try {
     return new Intl.NumberFormat('fr-FR', { style: 'currency', currency }).format(cents / 100);
@@ -485,18 +493,11 @@ export class PlaceMoney implements MoneyService {
     const own = this.ownInvoice(record, docs);
     await this.pending(record.id, false);
     const { resourceName, itemCode, zone } = await this.describe(record);
-    const feeRow = (): NewRow => ({
-      itemCode: itemCode ?? record.quote?.lines[0]?.itemCode ?? '',
-      uom: '',
-      qty: 1,
-      rate: fee,
-      booking: erpName,
-      description: `Frais d'annulation : ${bookingDescription(resourceName, record.start, record.end, zone)}`,
-    });
+    const billFee = (): NewRow => feeRow(itemCode ?? record.quote?.lines[0]?.itemCode ?? '', fee, erpName, bookingDescription(resourceName, record.start, record.end, zone));
     if (!own) {
       const feeKey = invoiceKeys.fee(erpName);
       if (fee > 0 && !docs.some((doc) => doc.key === feeKey && doc.docstatus < 2)) {
-        await this.createInvoice(record, [feeRow()], feeKey, `Frais d'annulation de la réservation ${erpName} (Créneau)`);
+        await this.createInvoice(record, [billFee()], feeKey, `Frais d'annulation de la réservation ${erpName} (Créneau)`);
       }
       return;
     }
@@ -505,8 +506,8 @@ export class PlaceMoney implements MoneyService {
       if (fee === 0) {
         await this.docs.deleteDraftInvoice(own, record.erpName ?? '');
         this.log({ booking: record.id, invoice: own.name }, 'draft invoice of a cancelled booking deleted');
-      } else if (!(own.rows.length === 1 && own.rows[0]?.rate === fee && own.rows[0].qty === 1 && own.rows[0].description?.startsWith("Frais d'annulation"))) {
-        await this.docs.setDraftRows(own, [], [feeRow()]);
+      } else if (!(own.rows.length === 1 && own.rows[0]?.rate === fee && own.rows[0].qty === 1 && own.rows[0].description?.startsWith(FEE_DESCRIPTION))) {
+        await this.docs.setDraftRows(own, [], [billFee()]);
         this.log({ booking: record.id, invoice: own.name, fee }, 'draft invoice of a cancelled booking now bills its fee');
       }
       return;
@@ -844,7 +845,7 @@ export class PlaceMoney implements MoneyService {
             report.skipped.push({ booking: row.name, reason: 'no item to bill the cancellation fee with' });
             continue;
           }
-          newRows.push({ itemCode, uom: '', qty: 1, rate: fee, booking: row.name, description: `Frais d'annulation : ${description}` });
+          newRows.push(feeRow(itemCode, fee, row.name, description));
         } else {
           const lines = data?.lines ?? [];
           if (lines.length === 0) {
