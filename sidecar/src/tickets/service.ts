@@ -413,7 +413,7 @@ export class TicketLedgerService implements TicketService, BookingTickets {
   // The daily run: expiry entries and reminders
 
   async runDaily(at: number = this.ctx.now()): Promise<DailyReport> {
-    const today = localDateOf(at, this.ctx.place.timeZone);
+    const today = this.ctx.today(at);
     const catalog = await this.ctx.catalog.snapshot();
     const customers = await this.ctx.withLedger(() => this.ctx.store.customers(), 60_000);
     let lotsExpired = 0;
