@@ -12,7 +12,7 @@ import {
 import { BOOKING_DOCTYPE } from '../booking/erp-doc';
 import type { BookingRecord } from '../booking/record';
 import { erpFromInstant, instantFromErp } from '../catalog/erp-values';
-import { localDateOf, MINUTE_MS, percentOf, quote as quoteOf, type BookingStatus, type Cents } from '../domain';
+import { localDateOf, MINUTE_MS, percentOf, quote as quoteOf, sumCents, type BookingStatus, type Cents } from '../domain';
 import type { ErpPort } from '../erp';
 import type { Logger } from '../log';
 import { changeJobId, jobId, PlaceQueues, QUEUE_NAMES } from '../queue/queues';
@@ -487,7 +487,7 @@ export class PlaceMoney implements MoneyService {
       // The fee was counted on the whole price; tickets keep their share of it in tickets, this
       // invoice the same share of what it bills.
       const policy = (await this.engine.catalog.snapshot()).rules.cancellationPolicy;
-      const online = ((await this.deps.tickets?.onlineLinesOf(record.id)) ?? []).reduce((sum, line) => sum + line.amount, 0);
+      const online = sumCents(((await this.deps.tickets?.onlineLinesOf(record.id)) ?? []).map((line) => line.amount));
       fee = percentOf(online, feePercentOf(record.price, fee, policy));
     }
     const own = this.ownInvoice(record, docs);
