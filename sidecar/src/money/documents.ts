@@ -25,7 +25,7 @@ const METHODS = {
 const amount = z.union([z.number(), z.string()]);
 const check = z.union([z.number(), z.boolean(), z.string()]).nullish();
 
-export const invoiceItemSchema = z.looseObject({
+const invoiceItemSchema = z.looseObject({
   name: z.string(),
   item_code: z.string(),
   description: z.string().nullish(),
@@ -36,14 +36,11 @@ export const invoiceItemSchema = z.looseObject({
   creneau_booking: z.string().nullish(),
   sales_invoice_item: z.string().nullish(),
 });
-export type InvoiceItem = z.infer<typeof invoiceItemSchema>;
 
-export const invoiceDocSchema = z.looseObject({
+const invoiceDocSchema = z.looseObject({
   name: z.string(),
   docstatus: docstatusSchema,
-  modified: z.string().optional(),
   status: z.string().nullish(),
-  customer: z.string(),
   is_return: check,
   return_against: z.string().nullish(),
   po_no: z.string().nullish(),
@@ -51,16 +48,15 @@ export const invoiceDocSchema = z.looseObject({
   due_date: z.string().nullish(),
   currency: z.string().nullish(),
   total: amount,
-  net_total: amount.nullish(),
   total_taxes_and_charges: amount.nullish(),
   grand_total: amount,
   rounded_total: amount.nullish(),
   outstanding_amount: amount.nullish(),
   items: z.array(invoiceItemSchema).default([]),
 });
-export type InvoiceDoc = z.infer<typeof invoiceDocSchema>;
+type InvoiceDoc = z.infer<typeof invoiceDocSchema>;
 
-export const paymentRequestSchema = z.looseObject({
+const paymentRequestSchema = z.looseObject({
   name: z.string(),
   docstatus: docstatusSchema,
   status: z.string().nullish(),
@@ -71,7 +67,7 @@ export const paymentRequestSchema = z.looseObject({
   reference_name: z.string().nullish(),
   currency: z.string().nullish(),
 });
-export type PaymentRequestDoc = z.infer<typeof paymentRequestSchema>;
+type PaymentRequestDoc = z.infer<typeof paymentRequestSchema>;
 
 const paymentEntrySchema = z.looseObject({
   name: z.string(),
@@ -81,7 +77,6 @@ const paymentEntrySchema = z.looseObject({
 
 const bookingDocSchema = z.looseObject({
   name: z.string(),
-  customer: z.string().nullish(),
   cancellation_fee: amount.nullish(),
   quote_lines: z
     .array(z.looseObject({ item: z.string().nullish(), uom: z.string().nullish(), qty: z.number().nullish(), rate: amount.nullish() }))
@@ -99,9 +94,7 @@ const settingsSchema = z.looseObject({ company: z.string().nullish(), post_paid_
 export interface Invoice {
   name: string;
   docstatus: 0 | 1 | 2;
-  modified: string | undefined;
   status: string;
-  customer: string;
   isReturn: boolean;
   returnAgainst: string | null;
   key: string | null;
@@ -109,7 +102,6 @@ export interface Invoice {
   currency: string;
   /** Sum of the rows (rate × qty): the quote's terms. */
   lines: Cents;
-  net: Cents;
   taxes: Cents;
   total: Cents;
   outstanding: Cents;
@@ -128,23 +120,20 @@ export interface PaymentRequest {
 
 const cents = (value: number | string | null | undefined, what: string): Cents => (value === null || value === undefined ? 0 : centsFromDecimal(value, what));
 
-export function invoiceFromDoc(doc: InvoiceDoc): Invoice {
+function invoiceFromDoc(doc: InvoiceDoc): Invoice {
   const what = `Sales Invoice ${doc.name}`;
   const grand = cents(doc.grand_total, `${what} grand_total`);
   const rounded = cents(doc.rounded_total, `${what} rounded_total`);
   return {
     name: doc.name,
     docstatus: doc.docstatus,
-    modified: doc.modified,
     status: doc.status ?? (doc.docstatus === 0 ? 'Draft' : doc.docstatus === 2 ? 'Cancelled' : 'Submitted'),
-    customer: doc.customer,
     isReturn: flag(doc.is_return),
     returnAgainst: doc.return_against ?? null,
     key: textOf(doc.po_no) ?? null,
     postingDate: doc.posting_date ?? null,
     currency: doc.currency ?? 'EUR',
     lines: cents(doc.total, `${what} total`),
-    net: cents(doc.net_total ?? doc.total, `${what} net_total`),
     taxes: cents(doc.total_taxes_and_charges, `${what} total_taxes_and_charges`),
     total: rounded !== 0 ? rounded : grand,
     outstanding: cents(doc.outstanding_amount, `${what} outstanding_amount`),
@@ -206,7 +195,6 @@ function rowValues(row: NewRow): DocValues {
 }
 
 export interface BookingErpData {
-  customer: string | null;
   cancellationFee: Cents | null;
   lines: Line[];
 }
@@ -325,7 +313,6 @@ export class MoneyErp {
       const doc = await this.erp.getDoc(BOOKING_DOCTYPE, erpName, { schema: bookingDocSchema });
       const what = `${BOOKING_DOCTYPE} ${erpName}`;
       return {
-        customer: doc.customer ?? null,
         cancellationFee: doc.cancellation_fee === null || doc.cancellation_fee === undefined ? null : cents(doc.cancellation_fee, `${what} cancellation_fee`),
         lines: (doc.quote_lines ?? [])
           .filter((row) => row.item && row.uom && row.qty)

@@ -76,7 +76,7 @@ export function creditRows(rows: readonly InvoiceRow[], amount: Cents): CreditRo
 }
 
 /** Quantities per (item, UOM, rate): what a set of rows bills, credit note rows counting negative. */
-export function billedQuantities(lines: readonly Line[]): Map<string, Line> {
+function billedQuantities(lines: readonly Line[]): Map<string, Line> {
   const out = new Map<string, Line>();
   for (const line of lines) {
     const key = lineKey(line);

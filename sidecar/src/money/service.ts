@@ -123,7 +123,7 @@ function formatMoney(cents: Cents, currency: string): string {
 }
 
 export class PlaceMoney implements MoneyService {
-  readonly docs: MoneyErp;
+  private readonly docs: MoneyErp;
   private readonly queues: PlaceQueues;
   private readonly now: () => number;
   private readonly logger: Logger;
