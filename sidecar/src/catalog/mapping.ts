@@ -85,7 +85,7 @@ export interface ResourceDefaults {
   dayThresholdMinutes: number | undefined;
 }
 
-export const DEFAULT_RESOURCE_DEFAULTS: ResourceDefaults = { pricingMode: 'threshold', halfDayThresholdMinutes: 180, dayThresholdMinutes: undefined };
+const DEFAULT_RESOURCE_DEFAULTS: ResourceDefaults = { pricingMode: 'threshold', halfDayThresholdMinutes: 180, dayThresholdMinutes: undefined };
 
 export interface CatalogResource {
   readonly resource: Resource;
@@ -233,7 +233,6 @@ export const settingsDocSchema = z.looseObject({
   day_threshold_minutes: z.unknown().optional(),
   hold_minutes: z.unknown().optional(),
   default_price_list: z.string().nullish(),
-  company: z.string().nullish(),
   cancellation_steps: childTable(z.looseObject({ hours_before: z.unknown().optional(), refund_percent: z.unknown() })),
   quotas: childTable(
     z.looseObject({
@@ -262,7 +261,7 @@ export interface PlaceRules {
   readonly resourceDefaults: ResourceDefaults;
 }
 
-export const DEFAULT_HOLD_MINUTES = 15;
+const DEFAULT_HOLD_MINUTES = 15;
 
 /** Without a step the DocType says a cancelled booking is not refunded: the whole price is kept. */
 const NO_REFUND: CancellationPolicy = cancellationPolicySchema.parse([{ minNoticeMinutes: 0, feePercent: 100 }]);
