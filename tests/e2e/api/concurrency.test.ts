@@ -203,12 +203,12 @@ describe('no oversell through the API', () => {
     const manager = await signedIn(restarted.url, placeId, demoManager);
     const occupancy = occupancySchema.parse((await manager.get(`/manager/occupancy?date=${day}`)).body);
     expect(occupancy.resources.find((r) => r.resourceId === pool?.id)?.peak).toBe(15);
+    // A write the killed process had decided but not queued comes back with the sweeper (30 s old, checked every
+    // 15 s), so the test gives the ERP more than the suite's 30 s default.
     const inErp = await eventually(async () => {
       const rows = await erpBookingsOf(pool?.id ?? '', day);
       return rows.length >= 15 ? rows : undefined;
     }, 'the 15 bookings in the ERP after the crash', 90_000);
     expect(inErp.map((r) => r.external_id).sort()).toEqual(accepted);
-    // A write the killed process had decided but not queued comes back with the sweeper (30 s old, checked every
-    // 15 s), so the test gives the ERP more than the suite's 30 s default.
   }, 150_000);
 });
